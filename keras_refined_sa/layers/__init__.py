@@ -1,0 +1,7 @@
+"""Keras layers of keras-refined-sa."""
+
+from keras_refined_sa.layers.base_self_attention import BaseSelfAttention
+from keras_refined_sa.layers.refined_self_attention import RefinedSelfAttention
+from keras_refined_sa.layers.self_attention import SelfAttention
+
+__all__ = ["BaseSelfAttention", "RefinedSelfAttention", "SelfAttention"]

@@ -1,0 +1,184 @@
+"""The SAGAN self-attention block without its attention rule: projections, γ and the residual."""
+
+import keras
+from keras import ops
+
+
+class BaseSelfAttention(keras.layers.Layer):
+    """Self-attention over the pixels of a feature map: `y = x + γ · W_o(attend(q, k, v))`.
+
+    Subclasses define `attend(query, key, value)`; everything else (the 1×1 query, key, value and
+    output projections, optional 2×2 max-pooling of keys and values, optional spectral
+    normalisation, the γ scalar initialised to 0, input validation and serialization) lives here,
+    so every subclass has the same variables and weights move freely between them.
+
+    Args:
+        key_channels: width `C_k` of the query and key projections. Defaults to `channels // 8`.
+        value_channels: width `C_v` of the value projection. Defaults to `channels // 2`, as in
+            the official SAGAN code.
+        pool_key_value: max-pool keys and values 2×2 (stride 2) before attending, as the official
+            SAGAN code does; needs even height and width.
+        spectral_norm: wrap the four projections in `keras.layers.SpectralNormalization`.
+        use_bias: whether the projections have a bias.
+        kernel_initializer: initializer of the projection kernels.
+        gamma_initializer: initializer of γ. Defaults to zeros: the block starts as the identity.
+        **kwargs: standard `keras.layers.Layer` arguments (`name`, `dtype`, ...).
+
+    Call arguments:
+        inputs: float tensor `(batch, height, width, channels)`; height and width may be unknown
+            until call time.
+        return_attention: also return what the block attends with (see the subclass).
+        training: passed to the spectral normalisation, which updates its kernels when training.
+    """
+
+    def __init__(
+        self,
+        key_channels=None,
+        value_channels=None,
+        pool_key_value=False,
+        spectral_norm=False,
+        use_bias=False,
+        kernel_initializer="glorot_uniform",
+        gamma_initializer="zeros",
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        for argument, value in (
+            ("key_channels", key_channels),
+            ("value_channels", value_channels),
+        ):
+            if value is not None and (
+                not isinstance(value, int) or isinstance(value, bool) or value <= 0
+            ):
+                raise ValueError(
+                    f"`{argument}` must be a positive integer or None (derived from the input "
+                    f"channels). Received: {argument}={value!r}"
+                )
+        self.key_channels = key_channels
+        self.value_channels = value_channels
+        self.pool_key_value = bool(pool_key_value)
+        self.spectral_norm = bool(spectral_norm)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.gamma_initializer = keras.initializers.get(gamma_initializer)
+
+    def attend(self, query, key, value):
+        """Returns `(output, attention)` for `(batch, positions, channels)` tensors."""
+        raise NotImplementedError
+
+    def _resolve_width(self, argument, configured, channels, divisor):
+        if configured is not None:
+            if configured > channels:
+                raise ValueError(
+                    f"`{argument}` must not exceed the input channels. Received: "
+                    f"{argument}={configured} for an input with {channels} channels. Pass a "
+                    f"smaller {argument} or widen the input."
+                )
+            return configured
+        if channels % divisor:
+            raise ValueError(
+                f"With the default `{argument}` (channels // {divisor}) the input channels must "
+                f"be divisible by {divisor}. Received: an input with {channels} channels. Pass "
+                f"{argument} explicitly or use a multiple of {divisor} channels."
+            )
+        return channels // divisor
+
+    def _projection(self, filters, name):
+        conv = keras.layers.Conv2D(
+            filters,
+            kernel_size=1,
+            use_bias=self.use_bias,
+            kernel_initializer=self.kernel_initializer,
+            dtype=self.dtype_policy,
+            name=f"{name}_conv",
+        )
+        if self.spectral_norm:
+            return keras.layers.SpectralNormalization(
+                conv, dtype=self.dtype_policy, name=f"{name}_sn"
+            )
+        return conv
+
+    def build(self, input_shape):
+        if len(input_shape) != 4:
+            raise ValueError(
+                f"{type(self).__name__} expects a 4D input (batch, height, width, channels). "
+                f"Received: input_shape={tuple(input_shape)}"
+            )
+        channels = input_shape[-1]
+        if channels is None:
+            raise ValueError(
+                f"{type(self).__name__} needs the number of channels at build time. Received: "
+                f"input_shape={tuple(input_shape)}"
+            )
+        key_width = self._resolve_width("key_channels", self.key_channels, channels, 8)
+        value_width = self._resolve_width("value_channels", self.value_channels, channels, 2)
+        self.query_projection = self._projection(key_width, "query")
+        self.key_projection = self._projection(key_width, "key")
+        self.value_projection = self._projection(value_width, "value")
+        self.output_projection = self._projection(channels, "output")
+        feature_shape = tuple(input_shape)
+        for projection in (self.query_projection, self.key_projection, self.value_projection):
+            projection.build(feature_shape)
+        self.output_projection.build(feature_shape[:-1] + (value_width,))
+        self.gamma = self.add_weight(
+            shape=(), initializer=self.gamma_initializer, name="gamma", trainable=True
+        )
+
+    def _check_call_input(self, inputs):
+        dtype = keras.backend.standardize_dtype(inputs.dtype)
+        if "float" not in dtype:
+            raise ValueError(
+                f"{type(self).__name__} expects a floating-point input. Received: dtype={dtype}. "
+                f"Cast the input, e.g. `keras.ops.cast(x, 'float32')`."
+            )
+        if self.pool_key_value:
+            height, width = inputs.shape[1], inputs.shape[2]
+            if any(size is not None and size % 2 for size in (height, width)):
+                raise ValueError(
+                    f"pool_key_value=True max-pools keys and values 2×2 and needs an even height "
+                    f"and width. Received: height={height}, width={width}. Crop or pad the "
+                    f"feature map, or set pool_key_value=False."
+                )
+
+    @staticmethod
+    def _flatten_positions(tensor):
+        batch, channels = ops.shape(tensor)[0], tensor.shape[-1]
+        return ops.reshape(tensor, (batch, -1, channels))
+
+    def call(self, inputs, return_attention=False, training=None):
+        self._check_call_input(inputs)
+        query = self.query_projection(inputs, training=training)
+        key = self.key_projection(inputs, training=training)
+        value = self.value_projection(inputs, training=training)
+        if self.pool_key_value:
+            key = ops.max_pool(key, pool_size=2, strides=2)
+            value = ops.max_pool(value, pool_size=2, strides=2)
+        attended, attention = self.attend(
+            self._flatten_positions(query),
+            self._flatten_positions(key),
+            self._flatten_positions(value),
+        )
+        batch, height, width = ops.shape(inputs)[:3]
+        attended = ops.reshape(attended, (batch, height, width, attended.shape[-1]))
+        outputs = inputs + self.gamma * self.output_projection(attended, training=training)
+        if return_attention:
+            return outputs, attention
+        return outputs
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "key_channels": self.key_channels,
+                "value_channels": self.value_channels,
+                "pool_key_value": self.pool_key_value,
+                "spectral_norm": self.spectral_norm,
+                "use_bias": self.use_bias,
+                "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
+                "gamma_initializer": keras.initializers.serialize(self.gamma_initializer),
+            }
+        )
+        return config

@@ -1,0 +1,142 @@
+"""The attention maths of SAGAN and of the refined module, as backend-agnostic functions.
+
+Every function takes `query` of shape `(batch, n, key_channels)`, `key` of shape
+`(batch, m, key_channels)` and `value` of shape `(batch, m, value_channels)`, where `n` is the
+number of query positions and `m` the number of key/value positions (`m = n / 4` when the keys
+and values are max-pooled), and returns `(batch, n, value_channels)`.
+
+- `softmax_attention`: SAGAN's `softmax(q kᵀ) v`, no `1/sqrt(d)` scaling. O(n·m) memory.
+- `fused_softmax_attention`: the same result through `keras.ops.dot_product_attention`, which
+  uses flash attention where the backend and device provide it (JAX and PyTorch on GPU).
+- `dot_product_attention`: the non-local "dot product" form `(q kᵀ / m) v`, computed in the
+  quadratic order. O(n·m) memory; the reference the refined form must equal.
+- `refined_attention`: the same 1/m form re-associated as `q (kᵀ v / m)`. O(n) memory: the largest
+  intermediate is the `(key_channels, value_channels)` channel-attention matrix.
+
+Reference:
+- [Zhang et al., Self-Attention Generative Adversarial Networks](https://arxiv.org/abs/1805.08318)
+- [Wang et al., Less Memory, Faster Speed: Refining Self-Attention Module for Image
+  Reconstruction](https://arxiv.org/abs/1905.08008)
+"""
+
+from keras import ops
+
+# Sums over the n positions run in float32: under mixed_float16 a sum of 16,384 products
+# overflows float16's maximum of 65,504 long before the division by n brings it back.
+_ACCUMULATION_DTYPE = "float32"
+
+
+def _transpose_positions(tensor):
+    return ops.transpose(tensor, (0, 2, 1))
+
+
+def _num_positions(tensor, dtype):
+    return ops.cast(ops.shape(tensor)[1], dtype)
+
+
+def softmax_attention_map(query, key):
+    """SAGAN's attention map `softmax(q kᵀ)` over the key positions, shape `(batch, n, m)`.
+
+    The softmax runs in float32 and the map is returned in the query's dtype.
+
+    Example:
+
+    >>> q = keras.random.normal((2, 16, 4))
+    >>> k = keras.random.normal((2, 16, 4))
+    >>> softmax_attention_map(q, k).shape
+    (2, 16, 16)
+    """
+    logits = ops.matmul(query, _transpose_positions(key))
+    weights = ops.softmax(ops.cast(logits, _ACCUMULATION_DTYPE), axis=-1)
+    return ops.cast(weights, query.dtype)
+
+
+def softmax_attention(query, key, value):
+    """SAGAN's self-attention `softmax(q kᵀ) v`, without `1/sqrt(d)` scaling.
+
+    Example:
+
+    >>> q, k = keras.random.normal((2, 64, 4)), keras.random.normal((2, 64, 4))
+    >>> v = keras.random.normal((2, 64, 16))
+    >>> softmax_attention(q, k, v).shape
+    (2, 64, 16)
+    """
+    return ops.matmul(softmax_attention_map(query, key), value)
+
+
+def fused_softmax_attention(query, key, value):
+    """`softmax_attention` through `keras.ops.dot_product_attention` (flash where available).
+
+    The fused kernels need one width for queries, keys and values; zero channels appended to the
+    narrower of them change no dot product, and the padding is cut off the result again.
+
+    Example:
+
+    >>> q, k = keras.random.normal((2, 64, 4)), keras.random.normal((2, 64, 4))
+    >>> v = keras.random.normal((2, 64, 16))
+    >>> fused_softmax_attention(q, k, v).shape
+    (2, 64, 16)
+    """
+    key_channels, value_channels = query.shape[-1], value.shape[-1]
+    width = max(key_channels, value_channels)
+
+    def widen(tensor):
+        missing = width - tensor.shape[-1]
+        if missing == 0:
+            return tensor
+        return ops.pad(tensor, ((0, 0), (0, 0), (0, missing)))
+
+    # dot_product_attention wants (batch, positions, heads, channels): one head.
+    heads = [ops.expand_dims(widen(t), 2) for t in (query, key, value)]
+    output = ops.dot_product_attention(*heads, scale=1.0)
+    return ops.squeeze(output, 2)[..., :value_channels]
+
+
+def dot_product_attention(query, key, value):
+    """The non-local "dot product" attention `(q kᵀ / m) v`, in the quadratic O(n·m) order.
+
+    This is the reference that `refined_attention` equals exactly; it materialises the
+    `(batch, n, m)` affinity matrix.
+
+    Example:
+
+    >>> q, k = keras.random.normal((2, 64, 4)), keras.random.normal((2, 64, 4))
+    >>> v = keras.random.normal((2, 64, 16))
+    >>> dot_product_attention(q, k, v).shape
+    (2, 64, 16)
+    """
+    affinity = ops.matmul(query, _transpose_positions(key))
+    affinity = affinity / _num_positions(key, affinity.dtype)
+    return ops.matmul(affinity, value)
+
+
+def channel_attention(key, value):
+    """The refined module's channel-attention matrix `kᵀ v / m`, shape `(batch, C_k, C_v)`.
+
+    Accumulated and returned in float32 whatever the inputs' dtype.
+
+    Example:
+
+    >>> k, v = keras.random.normal((2, 64, 4)), keras.random.normal((2, 64, 16))
+    >>> channel_attention(k, v).shape
+    (2, 4, 16)
+    """
+    key = ops.cast(key, _ACCUMULATION_DTYPE)
+    value = ops.cast(value, _ACCUMULATION_DTYPE)
+    summed = ops.matmul(_transpose_positions(key), value)
+    return summed / _num_positions(key, _ACCUMULATION_DTYPE)
+
+
+def refined_attention(query, key, value):
+    """The refined self-attention `q (kᵀ v / m)`: O(n) time and memory, equal to
+    `dot_product_attention`.
+
+    Example:
+
+    >>> q, k = keras.random.normal((2, 64, 4)), keras.random.normal((2, 64, 4))
+    >>> v = keras.random.normal((2, 64, 16))
+    >>> refined_attention(q, k, v).shape
+    (2, 64, 16)
+    """
+    context = ops.cast(channel_attention(key, value), query.dtype)
+    return ops.matmul(query, context)

@@ -1,0 +1,1 @@
+"""TensorFlow training: data, distribution, TensorBoard, checkpoints (`python -m training.run`)."""
