@@ -1,0 +1,47 @@
+"""Switch the self-attention blocks of a trained model between the softmax and refined forms."""
+
+import keras
+
+from keras_refined_sa.layers import BaseSelfAttention, RefinedSelfAttention, SelfAttention
+
+ATTENTION_CLASSES = {"softmax": SelfAttention, "refined": RefinedSelfAttention}
+
+
+def convert_attention(model, attention):
+    """Clones a functional or sequential model with every attention block in another form.
+
+    All weights carry over: both forms have the same variables. This is how a checkpoint of a
+    softmax model is fine-tuned as refined (or the reverse): Keras keys the layers of a
+    `.weights.h5` file by their class, so such a file only loads into a model with the same
+    classes; load it into the model it was saved from, then convert.
+
+    Args:
+        model: a functional or sequential `keras.Model` containing `SelfAttention` or
+            `RefinedSelfAttention` layers.
+        attention: `"softmax"` or `"refined"`, the form of every attention block in the result.
+
+    Returns:
+        A new model of the same architecture and weights.
+
+    Example:
+
+    >>> softmax_model.load_weights("sagan_softmax.weights.h5")
+    >>> refined_model = convert_attention(softmax_model, "refined")
+    """
+    if attention not in ATTENTION_CLASSES:
+        raise ValueError(
+            f"`attention` must be one of {sorted(ATTENTION_CLASSES)}. Received: "
+            f"attention={attention!r}"
+        )
+    target_class = ATTENTION_CLASSES[attention]
+
+    def clone_layer(layer):
+        if isinstance(layer, BaseSelfAttention):
+            config = layer.get_config()
+            config.pop("fused", None)
+            return target_class.from_config(config)
+        return layer.__class__.from_config(layer.get_config())
+
+    converted = keras.models.clone_model(model, clone_function=clone_layer)
+    converted.set_weights(model.get_weights())
+    return converted

@@ -1,0 +1,183 @@
+"""Behaviour of SelfAttention and RefinedSelfAttention: the maths, shapes, precision, compilation."""
+
+import keras
+import numpy as np
+import pytest
+from keras import ops
+
+from keras_refined_sa import ops as attention_ops
+from keras_refined_sa.layers import BaseSelfAttention, RefinedSelfAttention, SelfAttention
+from tests.backend_utils import assert_relative_close, compiled, input_gradients
+from tests.layers.attention_reference import attention_block
+
+LAYERS = [SelfAttention, RefinedSelfAttention]
+
+
+class QuadraticSelfAttention(BaseSelfAttention):
+    """The 1/n dot-product block computed in the O(n²) order: what the refined block must equal."""
+
+    def attend(self, query, key, value):
+        return attention_ops.dot_product_attention(query, key, value), None
+
+
+def random_images(shape, seed=0, scale=1.0):
+    return (scale * np.random.default_rng(seed).normal(size=shape)).astype("float32")
+
+
+def built(layer_class, shape, gamma=0.7, **kwargs):
+    layer = layer_class(**kwargs)
+    layer.build(shape)
+    layer.gamma.assign(gamma)
+    return layer
+
+
+@pytest.mark.parametrize("layer_class", LAYERS)
+def test_identity_at_initialisation_then_not(layer_class):
+    x = random_images((2, 8, 8, 16))
+    layer = layer_class(spectral_norm=True)
+    np.testing.assert_array_equal(ops.convert_to_numpy(layer(x)), x)
+    layer.gamma.assign(0.5)
+    assert np.abs(ops.convert_to_numpy(layer(x)) - x).max() > 1e-3
+
+
+@pytest.mark.parametrize("pool", [False, True])
+def test_softmax_layer_matches_numpy_reference(pool):
+    x = random_images((2, 8, 6, 16))
+    layer = built(SelfAttention, x.shape, pool_key_value=pool)
+    expected = attention_block(layer, x, "softmax")
+    np.testing.assert_allclose(ops.convert_to_numpy(layer(x)), expected, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("pool", [False, True])
+def test_refined_layer_matches_numpy_dot_product_reference(pool):
+    x = random_images((2, 8, 6, 16))
+    layer = built(RefinedSelfAttention, x.shape, pool_key_value=pool)
+    expected = attention_block(layer, x, "dot_product")
+    np.testing.assert_allclose(ops.convert_to_numpy(layer(x)), expected, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("pool", [False, True])
+@pytest.mark.parametrize("shape", [(2, 16, 16, 32), (1, 32, 24, 16), (3, 12, 20, 64)])
+def test_refined_layer_equals_quadratic_layer_outputs_and_gradients(shape, pool):
+    x = random_images(shape, scale=2.0)
+    refined = built(RefinedSelfAttention, shape, pool_key_value=pool, key_channels=4)
+    quadratic = built(QuadraticSelfAttention, shape, pool_key_value=pool, key_channels=4)
+    quadratic.set_weights(refined.get_weights())
+
+    def difference_from_input(layer):
+        return ops.convert_to_numpy(layer(x)) - x
+
+    assert_relative_close(difference_from_input(refined), difference_from_input(quadratic), 1e-5)
+    cotangent = random_images(shape, seed=3)
+    (refined_grad,) = input_gradients(lambda t: refined(t) * cotangent, x)
+    (quadratic_grad,) = input_gradients(lambda t: quadratic(t) * cotangent, x)
+    assert_relative_close(refined_grad - cotangent, quadratic_grad - cotangent, 1e-5)
+
+
+def test_fused_softmax_layer_equals_plain_softmax_layer():
+    x = random_images((2, 8, 8, 32))
+    plain = built(SelfAttention, x.shape, pool_key_value=True)
+    fused = built(SelfAttention, x.shape, pool_key_value=True, fused=True)
+    fused.set_weights(plain.get_weights())
+    np.testing.assert_allclose(
+        ops.convert_to_numpy(fused(x)), ops.convert_to_numpy(plain(x)), rtol=1e-5, atol=1e-5
+    )
+
+
+@pytest.mark.parametrize("pool", [False, True])
+def test_returned_attention_shapes(pool):
+    x = random_images((2, 8, 12, 32))
+    positions = 96 // 4 if pool else 96
+    _, attention_map = built(SelfAttention, x.shape, pool_key_value=pool)(
+        x, return_attention=True
+    )
+    assert tuple(attention_map.shape) == (2, 96, positions)
+    _, channel_matrix = built(RefinedSelfAttention, x.shape, pool_key_value=pool)(
+        x, return_attention=True
+    )
+    assert tuple(channel_matrix.shape) == (2, 4, 16)
+    assert ops.convert_to_numpy(channel_matrix).dtype == np.float32
+
+
+@pytest.mark.parametrize("layer_class", LAYERS)
+def test_unknown_spatial_size_at_build_time_and_non_square_inputs(layer_class):
+    inputs = keras.Input((None, None, 16))
+    model = keras.Model(inputs, layer_class(pool_key_value=True, gamma_initializer="ones")(inputs))
+    assert model.output_shape == (None, None, None, 16)
+    for shape in [(1, 8, 8, 16), (2, 6, 10, 16), (1, 12, 4, 16)]:
+        x = random_images(shape)
+        expected = attention_block(model.layers[-1], x, "softmax" if layer_class is SelfAttention else "dot_product")
+        np.testing.assert_allclose(
+            ops.convert_to_numpy(model(x)), expected, rtol=1e-4, atol=1e-5
+        )
+
+
+@pytest.mark.parametrize("layer_class", LAYERS)
+def test_compiled_call_matches_eager_call(layer_class):
+    x = random_images((2, 8, 8, 16))
+    layer = built(layer_class, x.shape, pool_key_value=True, spectral_norm=True)
+    eager = ops.convert_to_numpy(layer(x))
+    trainable = [v.value for v in layer.trainable_variables]
+    non_trainable = [v.value for v in layer.non_trainable_variables]
+
+    def forward(trainable, non_trainable, x):
+        outputs, _ = layer.stateless_call(trainable, non_trainable, x)
+        return outputs
+
+    np.testing.assert_allclose(
+        ops.convert_to_numpy(compiled(forward)(trainable, non_trainable, x)), eager, rtol=1e-5, atol=1e-5
+    )
+
+
+def test_spectral_norm_updates_kernels_only_when_training():
+    x = random_images((1, 8, 8, 16))
+    layer = built(RefinedSelfAttention, x.shape, spectral_norm=True)
+    before = [ops.convert_to_numpy(w) for w in layer.weights]
+    layer(x, training=False)
+    for old, new in zip(before, layer.weights):
+        np.testing.assert_array_equal(old, ops.convert_to_numpy(new))
+    # Each training call runs one power iteration; repeated calls converge to σ(kernel) = 1.
+    for _ in range(30):
+        layer(x, training=True)
+    kernel = ops.convert_to_numpy(layer.query_projection.layer.kernel).reshape(16, 2)
+    assert np.abs(kernel - before[1].reshape(16, 2)).max() > 1e-3
+    np.testing.assert_allclose(np.linalg.svd(kernel, compute_uv=False)[0], 1.0, rtol=1e-3)
+
+
+@pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
+def test_refined_mixed_precision_at_128x128_does_not_overflow(policy):
+    # Positive inputs and kernels make k·v ≈ 64 at every pixel: summed over n = 16,384 pixels
+    # that is ≈ 1e6, past float16's 65,504, while kᵀv / n and the block's output (≈ 1e3) fit.
+    x = 5.0 + random_images((1, 128, 128, 16))
+    kernels = keras.initializers.Constant(0.1)
+    reference = built(RefinedSelfAttention, x.shape, kernel_initializer=kernels)
+    expected = ops.convert_to_numpy(reference(x))
+    layer = RefinedSelfAttention(kernel_initializer=kernels, dtype=policy)
+    layer.build(x.shape)
+    layer.gamma.assign(0.7)
+    outputs, context = layer(x, return_attention=True)
+    outputs = ops.convert_to_numpy(ops.cast(outputs, "float32"))
+    assert np.isfinite(ops.convert_to_numpy(context)).all() and np.isfinite(outputs).all()
+    assert_relative_close(outputs - x, expected - x, 2e-2)
+
+
+@pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
+def test_softmax_mixed_precision_runs_and_stays_close(policy):
+    x = random_images((2, 16, 16, 32))
+    reference = built(SelfAttention, x.shape)
+    layer = SelfAttention(dtype=policy)
+    layer.build(x.shape)
+    layer.set_weights(reference.get_weights())
+    outputs = ops.convert_to_numpy(ops.cast(layer(x), "float32"))
+    expected = ops.convert_to_numpy(reference(x))
+    assert_relative_close(outputs - x, expected - x, 5e-2)
+
+
+def test_refined_forward_backward_at_256x256():
+    """n = 65,536: an n×n float32 matrix alone would need 16 GiB, more than the CI machine."""
+    x = random_images((1, 256, 256, 32))
+    layer = built(RefinedSelfAttention, x.shape, pool_key_value=False)
+    outputs = ops.convert_to_numpy(layer(x))
+    assert outputs.shape == x.shape and np.isfinite(outputs).all()
+    (grad,) = input_gradients(lambda t: layer(t) ** 2, x)
+    assert grad.shape == x.shape and np.isfinite(grad).all()
