@@ -1,7 +1,15 @@
 """Keras layers of keras-refined-sa."""
 
 from keras_refined_sa.layers.base_self_attention import BaseSelfAttention
+from keras_refined_sa.layers.conditional_batch_norm import ConditionalBatchNormalization
+from keras_refined_sa.layers.global_sum_pooling import GlobalSumPooling2D
 from keras_refined_sa.layers.refined_self_attention import RefinedSelfAttention
 from keras_refined_sa.layers.self_attention import SelfAttention
 
-__all__ = ["BaseSelfAttention", "RefinedSelfAttention", "SelfAttention"]
+__all__ = [
+    "BaseSelfAttention",
+    "ConditionalBatchNormalization",
+    "GlobalSumPooling2D",
+    "RefinedSelfAttention",
+    "SelfAttention",
+]
