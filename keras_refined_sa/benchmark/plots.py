@@ -1,0 +1,84 @@
+"""Log-log plots of a benchmark metric against the number of positions, one line per series."""
+
+import math
+from pathlib import Path
+
+import matplotlib
+
+# No display on servers and CI: render to files only.
+matplotlib.use("Agg")
+from matplotlib import pyplot  # noqa: E402  (must follow the backend choice)
+
+
+def _panels(records, panel_keys):
+    panels = {}
+    for record in records:
+        panels.setdefault(tuple(record[key] for key in panel_keys), []).append(record)
+    return dict(sorted(panels.items()))
+
+
+def _finite_positive(value):
+    return value is not None and math.isfinite(value) and value > 0
+
+
+def plot_against_positions(
+    records,
+    path,
+    *,
+    value_key,
+    ylabel,
+    title,
+    series_key="form",
+    series_order=None,
+    panel_keys=("batch_size", "channels"),
+    x_key="positions",
+):
+    """Plots `record[value_key]` against `record[x_key]` on log-log axes and saves a PNG.
+
+    One panel per distinct value of `panel_keys` (e.g. batch size and channels), one line per
+    `series_key` (e.g. the attention form). Records whose value is missing, not finite or not
+    positive (a case that ran out of memory) are left out: the tables say why.
+
+    Args:
+        records: a sequence of flat dicts.
+        path: the PNG to write.
+        value_key, ylabel: what to plot on the y axis, and its label.
+        title: the figure's title.
+        series_key: the key whose values make the lines.
+        series_order: the order of the lines in the legend; defaults to sorted.
+        panel_keys: the keys whose values make the panels.
+        x_key: the key on the x axis.
+
+    Returns:
+        The path written.
+    """
+    records = [record for record in records if _finite_positive(record.get(value_key))]
+    panels = _panels(records, panel_keys) or {(): []}
+    series_order = series_order or sorted({record[series_key] for record in records})
+    figure, axes = pyplot.subplots(
+        1, len(panels), figsize=(5.5 * len(panels), 4.5), squeeze=False, sharey=True
+    )
+    for axis, (panel, panel_records) in zip(axes[0], panels.items()):
+        for series in series_order:
+            points = sorted(
+                (record[x_key], record[value_key])
+                for record in panel_records
+                if record[series_key] == series
+            )
+            if points:
+                xs, ys = zip(*points)
+                axis.plot(xs, ys, marker="o", label=series)
+        axis.set_xscale("log", base=2)
+        axis.set_yscale("log")
+        axis.set_xlabel(f"{x_key} (log scale)")
+        axis.set_title(", ".join(f"{key} {value}" for key, value in zip(panel_keys, panel)))
+        axis.grid(True, which="both", alpha=0.3)
+        axis.legend(fontsize="small")
+    axes[0][0].set_ylabel(ylabel)
+    figure.suptitle(title)
+    figure.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=100)
+    pyplot.close(figure)
+    return path

@@ -1,0 +1,97 @@
+"""Writes benchmark results: JSON for machines, markdown for people."""
+
+import json
+import math
+from pathlib import Path
+
+
+def write_json(path, payload):
+    """Writes `payload` as indented JSON, creating the folder; returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(payload, indent=1, sort_keys=False) + "\n", encoding="utf-8")
+    return path
+
+
+def read_json(path):
+    """Reads what `write_json` wrote."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def write_text(path, text):
+    """Writes `text`, creating the folder; returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def format_seconds(seconds):
+    """`0.000123` -> `"123 µs"`, `0.0456` -> `"45.6 ms"`, `3.2` -> `"3.20 s"`; None -> `"–"`."""
+    if seconds is None or not math.isfinite(seconds):
+        return "–"
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.0f} µs"
+    if seconds < 1:
+        return f"{seconds * 1e3:.3g} ms"
+    return f"{seconds:.3g} s"
+
+
+def format_bytes(count):
+    """`123456789` -> `"118 MiB"`; None -> `"–"`."""
+    if count is None:
+        return "–"
+    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if abs(count) >= size:
+            return f"{count / size:.3g} {unit}"
+    return f"{count} B"
+
+
+def format_ratio(ratio):
+    """`12.345` -> `"12.3×"`; None -> `"–"`."""
+    if ratio is None or not math.isfinite(ratio):
+        return "–"
+    return f"{ratio:.3g}×"
+
+
+def markdown_table(rows, columns):
+    """A markdown table with one line per row.
+
+    Args:
+        rows: a sequence of records (dicts).
+        columns: a sequence of `(header, format)` where `format(row)` returns the cell's text.
+
+    Example:
+
+    >>> print(markdown_table([{"a": 1}], [("A", lambda row: str(row["a"]))]))
+    | A |
+    | --- |
+    | 1 |
+    """
+    lines = [
+        "| " + " | ".join(header for header, _ in columns) + " |",
+        "| " + " | ".join("---" for _ in columns) + " |",
+    ]
+    for row in rows:
+        lines.append("| " + " | ".join(str(cell(row)) for _, cell in columns) + " |")
+    return "\n".join(lines)
+
+
+def environment_markdown(environment):
+    """A markdown bullet list of `environment.describe_environment()`'s result."""
+    libraries = ", ".join(
+        f"{name} {version}" for name, version in environment["backend_libraries"].items()
+    )
+    load = ", ".join(f"{value:.2f}" for value in environment["load_average_at_start"])
+    return "\n".join(
+        [
+            f"- Command: `{environment['command']}`",
+            f"- Date: {environment['date']}",
+            f"- Machine: {environment['cpu_model']}, {environment['cpu_count']} CPU cores, "
+            f"{format_bytes(environment['memory_total_bytes'])} memory; "
+            f"{environment['platform']}",
+            f"- Versions: Python {environment['python']}, Keras {environment['keras']} "
+            f"(backend {environment['keras_backend']}: {libraries}), numpy {environment['numpy']}",
+            f"- Load average (1, 5, 15 min) at the start: {load}",
+        ]
+    )
