@@ -1,1 +1,24 @@
-"""Model zoo: SAGAN and autoencoder architectures built from keras_refined_sa layers."""
+"""Model zoo: SAGAN and autoencoder architectures built from keras_refined_sa layers.
+
+Every family is registered once per attention kind ("softmax", "refined", "none"):
+
+>>> import zoo
+>>> zoo.list_models()[:3]
+['autoencoder_none', 'autoencoder_refined', 'autoencoder_softmax']
+>>> gan = zoo.create("sagan_refined", resolution=64, ch=16)
+"""
+
+from zoo.autoencoder import Autoencoder
+from zoo.registry import create, list_models, register, register_family
+from zoo.sagan import SAGAN, SAGANDiscriminator, SAGANGenerator
+
+__all__ = [
+    "Autoencoder",
+    "SAGAN",
+    "SAGANDiscriminator",
+    "SAGANGenerator",
+    "create",
+    "list_models",
+    "register",
+    "register_family",
+]
