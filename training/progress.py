@@ -1,0 +1,47 @@
+"""The progress bar of a run: step, losses, steps per second and time left, on stderr."""
+
+import sys
+
+from tqdm.auto import tqdm
+
+
+class ProgressBar:
+    """A tqdm bar over the training steps whose postfix shows the latest losses.
+
+    Args:
+        total: the step the run ends at.
+        initial: the step it starts from (non-zero when resuming).
+        enabled: False for `--quiet`.
+
+    Example:
+
+    >>> bar = ProgressBar(total=300, initial=0)
+    >>> bar.update({"losses/d_loss": 1.7, "losses/g_loss": 0.4})
+    >>> bar.close()
+    """
+
+    def __init__(self, total, initial=0, enabled=True):
+        self._bar = tqdm(
+            total=total,
+            initial=initial,
+            unit="step",
+            file=sys.stderr,
+            disable=not enabled,
+            dynamic_ncols=True,
+            # Recent speed rather than the mean since the start, which the first step's
+            # tracing drags down.
+            smoothing=0.1,
+        )
+
+    def update(self, logs):
+        """Advances one step and shows `logs` (tags shortened to their last part)."""
+        postfix = {tag.rsplit("/", 1)[-1]: f"{value:.4g}" for tag, value in logs.items()}
+        self._bar.set_postfix(postfix, refresh=False)
+        self._bar.update(1)
+
+    def write(self, message):
+        """Prints a line without breaking the bar."""
+        self._bar.write(message, file=sys.stderr)
+
+    def close(self):
+        self._bar.close()
