@@ -1,0 +1,48 @@
+"""`python -m training.export --logdir DIR --output generator.keras`: a trained network as `.keras`.
+
+Exports the moving-average generator of a GAN run (the raw generator with `--no-ema`) or the
+autoencoder of a reconstruction run. The file loads anywhere Keras 3 and this package are
+installed, on any backend: `keras.models.load_model("generator.keras")`.
+"""
+
+import argparse
+import os
+import sys
+
+DESCRIPTION = __doc__.split("\n\n", 1)[1]
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="python -m training.export", description=DESCRIPTION)
+    parser.add_argument("--logdir", required=True, help="the run's directory")
+    parser.add_argument("--output", required=True, help="the .keras file to write")
+    parser.add_argument(
+        "--checkpoint", help="checkpoint path prefix (default: the newest in the logdir)"
+    )
+    parser.add_argument(
+        "--no-ema", action="store_true", help="export the raw generator, not its moving average"
+    )
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.output.endswith(".keras"):
+        parser.error(f"--output must end in .keras, received {args.output!r}")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    from training.checkpoints import CheckpointError
+    from training.trained_run import load_trained_run
+
+    try:
+        run = load_trained_run(args.logdir, args.checkpoint, ema=not args.no_ema)
+    except CheckpointError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    run.network.save(args.output)
+    print(f"Wrote {args.output} ({run.network.name}) from {run.checkpoint}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

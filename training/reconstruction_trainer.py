@@ -1,0 +1,151 @@
+"""Autoencoder training: L1 / L2 reconstruction of plain, noisy or masked images; PSNR and SSIM."""
+
+import numpy as np
+import tensorflow as tf
+
+from training import losses
+from training import metrics
+from training.corruption import corrupt
+from training.summaries import image_grid
+from training.summaries import write_png
+from training.trainer import Trainer
+
+ATTENTION_ROWS = 3
+# Offset of the evaluation's noise seed from the run's, so that it never repeats a training draw.
+_EVAL_SEED_OFFSET = 1_000_003
+
+
+class ReconstructionTrainer(Trainer):
+    """Trains a `zoo.create("autoencoder_*")` model to reconstruct images.
+
+    The model sees the images corrupted by `config.corruption` (none, Gaussian noise or masked
+    4×4 patches) and learns to return the clean images under the L1 or L2 loss, with Adam.
+    `evaluate` measures PSNR and SSIM on held-out batches whose corruption is fixed, so the
+    numbers of successive evaluations compare.
+
+    Args:
+        config: the run's `TrainConfig` with the model defaults filled in.
+        strategy: a `tf.distribute.Strategy`.
+        autoencoder: the `zoo.autoencoder.Autoencoder`, built inside `strategy.scope()`.
+    """
+
+    def __init__(self, config, strategy, autoencoder):
+        self.autoencoder = autoencoder
+        super().__init__(config, strategy, autoencoder)
+        self.eval_dataset = None
+        self.preview = None
+        self._evaluate_batch = tf.function(self._evaluate_batch_fn)
+
+    def build(self):
+        self.optimizer = self._make_optimizer(
+            self.config.learning_rate, self.autoencoder.trainable_variables, "optimizer"
+        )
+
+    def checkpoint_objects(self):
+        return {"autoencoder": self.autoencoder, "optimizer": self.optimizer}
+
+    def networks(self):
+        return {"autoencoder": self.autoencoder}
+
+    def optimizers(self):
+        return {"autoencoder": self.optimizer}
+
+    def _corrupt(self, images, seed):
+        config = self.config
+        return corrupt(images, config.corruption, seed, config.noise_std, config.mask_fraction)
+
+    def train_replica(self, batches):
+        ((images, _),) = batches
+        corrupted = self._corrupt(images, self.seed(0))
+        with tf.GradientTape() as tape:
+            reconstructions = self.autoencoder(corrupted, training=True)
+            per_example = losses.reconstruction_loss(images, reconstructions, self.config.loss)
+            loss = self._average_loss(per_example, self.autoencoder)
+        self._apply(self.optimizer, loss, tape, self.autoencoder)
+        return {f"losses/{self.config.loss}": tf.reduce_mean(per_example)}
+
+    # Held-out evaluation.
+
+    def _eval_seed(self, index):
+        return tf.stack([tf.constant(self.config.seed + _EVAL_SEED_OFFSET, tf.int64), index])
+
+    def _evaluate_batch_fn(self, images, index):
+        corrupted = self._corrupt(images, self._eval_seed(index))
+        reconstructions = self.autoencoder(corrupted, training=False)
+        return (
+            metrics.psnr(images, reconstructions),
+            metrics.ssim(images, reconstructions),
+            metrics.psnr(images, corrupted),
+        )
+
+    def evaluate(self):
+        """Mean PSNR (dB) and SSIM of the reconstructions of the held-out batches."""
+        if self.eval_dataset is None:
+            return {}
+        results = [[], [], []]
+        for index, (images, _) in enumerate(self.eval_dataset):
+            scores = self._evaluate_batch(images, tf.constant(index, tf.int64))
+            for values, batch in zip(results, scores):
+                values.append(np.asarray(batch))
+        psnr, ssim, corrupted_psnr = (np.concatenate(values) for values in results)
+        scores = {"eval/psnr": float(psnr.mean()), "eval/ssim": float(ssim.mean())}
+        if self.config.corruption != "none":
+            # What doing nothing scores: the bar the model must clear.
+            scores["eval/psnr_corrupted_input"] = float(corrupted_psnr.mean())
+        return scores
+
+    # Pictures.
+
+    def reconstruction_rows(self):
+        """Preview images, their corrupted versions and reconstructions, numpy in [-1, 1]."""
+        return reconstruct(self.autoencoder, self.preview[0], self.config)
+
+    def _reconstruction_grid(self, rows):
+        return reconstruction_grid(*rows, show_corrupted=self.config.corruption != "none")
+
+    def write_images(self, writer, step):
+        if self.preview is None:
+            return
+        rows = self.reconstruction_rows()
+        writer.image(
+            "reconstructions/heldout",
+            self._reconstruction_grid(rows),
+            step,
+            description="Rows: held-out images, the corrupted inputs (if any), reconstructions.",
+        )
+        corrupted = rows[1][:ATTENTION_ROWS]
+        self._write_attention(writer, step, self.autoencoder, corrupted, corrupted)
+
+    def write_final_samples(self, path):
+        if self.preview is not None:
+            write_png(path, self._reconstruction_grid(self.reconstruction_rows()))
+
+
+def reconstruction_grid(images, corrupted, reconstructions, show_corrupted=True):
+    """One column per image: the image, its corrupted version (optional), the reconstruction."""
+    rows = [images, corrupted, reconstructions] if show_corrupted else [images, reconstructions]
+    return image_grid(np.concatenate(rows), columns=len(images))
+
+
+def reconstruct(autoencoder, images, config, seed=None):
+    """`(images, corrupted, reconstructions)` as numpy, corrupted as `config` says.
+
+    Args:
+        autoencoder: the reconstruction model.
+        images: clean images in [-1, 1].
+        config: the run's `TrainConfig` (corruption, noise_std, mask_fraction, seed).
+        seed: seed of the corruption; defaults to one derived from `config.seed` that no
+            training step uses.
+    """
+    if seed is None:
+        seed = config.seed + _EVAL_SEED_OFFSET
+    images = tf.convert_to_tensor(images, tf.float32)
+    corrupted = corrupt(
+        images,
+        config.corruption,
+        tf.constant([seed, -1], tf.int64),
+        config.noise_std,
+        config.mask_fraction,
+    )
+    reconstructions = autoencoder(corrupted, training=False)
+    return np.asarray(images), np.asarray(corrupted), np.asarray(reconstructions)

@@ -1,0 +1,211 @@
+"""`python -m training.run --model NAME`: train a zoo model and follow it in TensorBoard.
+
+With no other option this is the quickstart: `sagan_refined` on Fashion-MNIST at 32×32 for 300
+steps (a few minutes on 2 CPU cores), writing TensorBoard logs, checkpoints and a final sample
+grid to `runs/sagan_refined`. `tensorboard --logdir runs` shows it.
+"""
+
+import argparse
+import ast
+import os
+import sys
+
+from training import config as config_lib
+
+DESCRIPTION = __doc__.split("\n\n", 1)[1]
+EPILOG = """\
+examples:
+  python -m training.run --model sagan_refined
+  python -m training.run --model sagan_softmax --dataset photos --resolution 64 \
+      --ch 64 --steps 100000
+  python -m training.run --model autoencoder_refined --corruption mask --steps 2000
+  python -m training.run --model sagan_refined --resume       # continue runs/sagan_refined
+  tensorboard --logdir runs
+"""
+_GROUPS = {
+    "run": "run",
+    "model": "model",
+    "gan": "GAN training (sagan_*)",
+    "reconstruction": "reconstruction training (autoencoder_*)",
+    "optimizer": "optimizer",
+    "logging": "TensorBoard and checkpoints",
+}
+
+
+def _positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, received {text}")
+    return value
+
+
+def _non_negative_int(text):
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, received {text}")
+    return value
+
+
+def _positive_float(text):
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number, received {text}")
+    return value
+
+
+def _fraction(text):
+    value = float(text)
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1), received {text}")
+    return value
+
+
+def _key_value(text):
+    key, separator, value = text.partition("=")
+    if not separator or not key.isidentifier():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, received {text!r}")
+    try:
+        return key, ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return key, value
+
+
+# How argparse reads each option; the rest are strings (or flags, for booleans).
+_TYPES = {
+    "resolution": _positive_int,
+    "channels": _positive_int,
+    "batch_size": _positive_int,
+    "steps": _positive_int,
+    "seed": _non_negative_int,
+    "ch": _positive_int,
+    "g_learning_rate": _positive_float,
+    "d_learning_rate": _positive_float,
+    "learning_rate": _positive_float,
+    "n_disc": _positive_int,
+    "ema_decay": _fraction,
+    "ema_start": _non_negative_int,
+    "num_samples": _positive_int,
+    "noise_std": _positive_float,
+    "mask_fraction": _fraction,
+    "eval_every": _positive_int,
+    "eval_batches": _positive_int,
+    "beta_1": _fraction,
+    "beta_2": _fraction,
+    "summary_every": _positive_int,
+    "image_every": _positive_int,
+    "checkpoint_every": _positive_int,
+    "max_to_keep": _positive_int,
+}
+
+
+def build_parser():
+    """The argparse parser of `training.run`, one option per `TrainConfig` field.
+
+    Options that are not given stay out of the parsed namespace (`argparse.SUPPRESS`), so that
+    `--resume` can tell what the command line asks for from what the saved run already says.
+    """
+    parser = argparse.ArgumentParser(
+        prog="python -m training.run",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        argument_default=argparse.SUPPRESS,
+    )
+    groups = {key: parser.add_argument_group(title) for key, title in _GROUPS.items()}
+    for field in config_lib.option_fields():
+        metadata = field.metadata
+        group = groups[metadata["group"]]
+        flag = "--" + field.name.replace("_", "-")
+        default = "{}" if field.name == "model_args" else field.default
+        help_text = f"{metadata['help']} (default: {default})"
+        if field.name == "model_args":
+            group.add_argument(
+                "--model-arg",
+                dest="model_args",
+                action="append",
+                type=_key_value,
+                metavar=metadata["metavar"],
+                help=help_text,
+            )
+        elif isinstance(field.default, bool):
+            group.add_argument(flag, action="store_true", help=help_text)
+        else:
+            group.add_argument(
+                flag,
+                type=_TYPES.get(field.name, str),
+                choices=metadata["choices"],
+                help=help_text,
+            )
+    return parser
+
+
+def parse_config(parser, argv):
+    """Parses `argv` into `(config, given)`: the full config and the options actually given."""
+    given = vars(parser.parse_args(argv))
+    if "model_args" in given:
+        given["model_args"] = dict(given["model_args"])
+    if given.get("resume"):
+        if "logdir" not in given and "model" not in given:
+            parser.error("--resume needs --logdir (or --model, for the default runs/<model>)")
+        logdir = given.get("logdir") or os.path.join("runs", given["model"])
+        saved = _load_saved_config(parser, logdir)
+        config = config_lib.TrainConfig(**{**saved.to_dict(), **given, "logdir": logdir})
+        differences = config_lib.config_differences(saved, config)
+        if differences:
+            listing = "; ".join(
+                f"--{name.replace('_', '-')}: run has {old!r}, asked {new!r}"
+                for name, old, new in differences
+            )
+            parser.error(
+                f"cannot resume the run in {logdir} with different options ({listing}). "
+                f"Drop them to continue that run, or choose another --logdir."
+            )
+        return config
+    if "model" not in given:
+        parser.error("the following arguments are required: --model")
+    return config_lib.TrainConfig(**given)
+
+
+def _load_saved_config(parser, logdir):
+    try:
+        return config_lib.load_config(logdir)
+    except FileNotFoundError:
+        parser.error(
+            f"--resume: there is no run in {logdir} ({config_lib.CONFIG_FILENAME} is missing). "
+            f"Check --logdir, or start the run without --resume."
+        )
+    except ValueError as error:
+        parser.error(f"--resume: {error}")
+
+
+def main(argv=None):
+    """Runs `python -m training.run` with `argv`; returns the exit code.
+
+    Bad options end with a message on stderr and exit code 2 before any work starts;
+    a damaged checkpoint ends with exit code 1.
+    """
+    parser = build_parser()
+    config = parse_config(parser, argv)
+    _use_tensorflow_backend(parser)
+    from training import launch
+
+    try:
+        return launch.prepare(config, error=parser.error)()
+    except launch.CheckpointError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+def _use_tensorflow_backend(parser):
+    backend = os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    if backend != "tensorflow":
+        parser.error(
+            f"training runs on TensorFlow, but KERAS_BACKEND={backend!r}. Unset it or set it to "
+            f"'tensorflow'."
+        )
+    # TensorFlow's C++ start-up chatter buries the progress bar; warnings and errors remain.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,94 @@
+"""`python -m training.sample --logdir DIR --output grid.png`: a sample grid from a trained run.
+
+For a GAN, images of the moving-average generator (or the raw one with `--no-ema`) from
+`--num-samples` latent vectors drawn with `--seed`; a conditional generator shows one class per
+row, or `--label` for every image. For an autoencoder, held-out images, their corrupted versions
+and the reconstructions, one column per image.
+"""
+
+import argparse
+import os
+import sys
+
+DESCRIPTION = __doc__.split("\n\n", 1)[1]
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="python -m training.sample", description=DESCRIPTION)
+    parser.add_argument("--logdir", required=True, help="the run's directory")
+    parser.add_argument(
+        "--output", help="PNG file to write (default: <logdir>/samples-<step>.png)"
+    )
+    parser.add_argument(
+        "--checkpoint", help="checkpoint path prefix (default: the newest in the logdir)"
+    )
+    parser.add_argument("--num-samples", type=int, default=64, help="images (default: 64)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the latents (default: 0)")
+    parser.add_argument("--label", type=int, help="class of every image (conditional GANs)")
+    parser.add_argument(
+        "--no-ema", action="store_true", help="sample the raw generator, not its moving average"
+    )
+    return parser
+
+
+def sample_grid(run, num_samples=64, seed=0, label=None):
+    """The uint8 sample grid of a `training.trained_run.TrainedRun`."""
+    from training import data
+    from training.gan_trainer import fixed_generator_inputs
+    from training.launch import heldout_split
+    from training.reconstruction_trainer import reconstruct, reconstruction_grid
+    from training.summaries import image_grid
+
+    config = run.config
+    if config.family == "sagan":
+        num_classes = run.model.num_classes
+        if label is not None and not 0 <= label < max(num_classes, 1):
+            raise ValueError(
+                f"`label` must be in [0, {num_classes}) for this generator. Received: label={label}"
+            )
+        inputs = fixed_generator_inputs(
+            num_samples, run.model.latent_dim, num_classes, seed, label if num_classes else None
+        )
+        return image_grid(run.network.predict(inputs, verbose=0))
+    split, shuffle = heldout_split(data.dataset_info(config.dataset, config.data_dir))
+    dataset = data.make_dataset(
+        config.dataset,
+        resolution=config.resolution,
+        batch_size=num_samples,
+        split=split,
+        channels=config.channels,
+        data_dir=config.data_dir,
+        seed=seed,
+        shuffle=shuffle,
+        repeat=shuffle,
+    )
+    images, _ = next(iter(dataset))
+    rows = reconstruct(run.network, images, config)
+    return reconstruction_grid(*rows, show_corrupted=config.corruption != "none")
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.num_samples < 1:
+        parser.error(f"--num-samples must be positive, received {args.num_samples}")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    from training.checkpoints import CheckpointError
+    from training.summaries import write_png
+    from training.trained_run import load_trained_run
+
+    try:
+        run = load_trained_run(args.logdir, args.checkpoint, ema=not args.no_ema)
+        grid = sample_grid(run, args.num_samples, args.seed, args.label)
+    except (CheckpointError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    step = run.checkpoint.rsplit("-", 1)[-1]
+    output = args.output or os.path.join(args.logdir, f"samples-{step}.png")
+    write_png(output, grid)
+    print(f"Wrote {output} ({grid.shape[1]}×{grid.shape[0]}) from {run.checkpoint}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,180 @@
+"""The custom training loop's step, shared by the GAN and the reconstruction trainers."""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from training import attention_pictures
+from training.strategy import local_replica_ids
+from training.strategy import replica_seed
+
+
+class Trainer:
+    """One distributed training step of a zoo model, and what TensorBoard shows of it.
+
+    The step runs under any `tf.distribute` strategy (the default one, MirroredStrategy,
+    MultiWorkerMirroredStrategy): a `tf.function` pulls each replica's batches from that replica's
+    own `tf.data` iterator, runs `train_replica` in every replica with `strategy.run`, and
+    averages the logs with `strategy.reduce`. Losses are averaged over the *global* batch, because
+    the optimizers sum the gradients of the replicas.
+
+    Each replica has its own plain `tf.data` iterator (rather than one `DistributedIterator`,
+    which `tf.train.Checkpoint` cannot save) so that the checkpoint holds the data position and a
+    resumed run reads exactly the batches the uninterrupted run would have read. All noise is
+    drawn with stateless RNGs from `(seed, step, stream, replica)`, so the step counter is the
+    whole RNG state.
+
+    Subclasses build their networks and optimizers in `build` (called inside the strategy's
+    scope) and define `train_replica`, `checkpoint_objects`, `scalar_summaries` and
+    `write_images`.
+
+    Args:
+        config: the run's `TrainConfig` with the model defaults filled in.
+        strategy: a `tf.distribute.Strategy`.
+        model: what `zoo.create` returned for the run, built inside `strategy.scope()`.
+    """
+
+    # Batches each replica reads per step (a GAN's discriminator takes `n_disc`).
+    batches_per_step = 1
+
+    def __init__(self, config, strategy, model):
+        self.config = config
+        self.strategy = strategy
+        self.model = model
+        self.iterators = {}
+        self._probes = {}
+        with strategy.scope():
+            self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
+            self.build()
+        self._train_step = tf.function(self._distributed_step)
+
+    def build(self):
+        """Creates and builds the optimizers (and any other state), inside the strategy scope."""
+        raise NotImplementedError
+
+    def train_replica(self, batches):
+        """One step in one replica; returns `{name: scalar}` logs (per-replica means)."""
+        raise NotImplementedError
+
+    def checkpoint_objects(self):
+        """`{name: trackable}`: everything a resumed run needs besides the step and the data."""
+        raise NotImplementedError
+
+    def networks(self):
+        """`{name: keras.Model}` of the trained networks (for γ and attention pictures)."""
+        raise NotImplementedError
+
+    def optimizers(self):
+        """`{name: optimizer}`, whose learning rates TensorBoard shows."""
+        raise NotImplementedError
+
+    def write_images(self, writer, step):
+        """Writes the trainer's pictures (samples, reconstructions, attention) at `step`."""
+        raise NotImplementedError
+
+    def write_final_samples(self, path):
+        """Writes the final sample grid of the run as a PNG file."""
+        raise NotImplementedError
+
+    def reset_state(self):
+        """Prepares the state of a fresh run (not called when resuming)."""
+
+    def evaluate(self):
+        """Held-out metrics `{tag: value}`; none by default."""
+        return {}
+
+    # The distributed step.
+
+    def attach_data(self, make_dataset):
+        """Creates this process's per-replica data iterators.
+
+        Args:
+            make_dataset: `make_dataset(input_context)` returning the `tf.data.Dataset` of one
+                input pipeline, batched per replica (as `training.data.make_dataset` does).
+        """
+        replicas = self.strategy.num_replicas_in_sync
+        for replica in local_replica_ids(self.strategy):
+            context = tf.distribute.InputContext(
+                num_input_pipelines=replicas,
+                input_pipeline_id=replica,
+                num_replicas_in_sync=replicas,
+            )
+            self.iterators[f"replica_{replica}"] = iter(make_dataset(context))
+
+    def _replica_batches(self, context):
+        iterator = self.iterators[f"replica_{context.replica_id_in_sync_group}"]
+        return tuple(next(iterator) for _ in range(self.batches_per_step))
+
+    def _distributed_step(self):
+        batches = self.strategy.experimental_distribute_values_from_function(
+            self._replica_batches
+        )
+        logs = self.strategy.run(self.train_replica, args=(batches,))
+        self.step.assign_add(1)
+        return {
+            name: self.strategy.reduce(tf.distribute.ReduceOp.MEAN, value, axis=None)
+            for name, value in logs.items()
+        }
+
+    def train_step(self):
+        """Runs one training step; returns the logs as Python floats."""
+        if not self.iterators:
+            raise RuntimeError("Call `attach_data` before training.")
+        return {name: float(value) for name, value in self._train_step().items()}
+
+    def seed(self, stream):
+        """The stateless seed of noise stream `stream` at the current step in this replica."""
+        return replica_seed(self.config.seed, self.step, stream)
+
+    # Shared pieces of the subclasses.
+
+    def _make_optimizer(self, learning_rate, variables, name):
+        optimizer = keras.optimizers.Adam(
+            learning_rate=learning_rate,
+            beta_1=self.config.beta_1,
+            beta_2=self.config.beta_2,
+            name=name,
+        )
+        # Built here, inside the scope: slots created inside the replica function fail.
+        optimizer.build(variables)
+        return optimizer
+
+    @staticmethod
+    def _average_loss(per_example, model):
+        """The per-replica share of the global mean loss, plus the model's own losses."""
+        loss = tf.nn.compute_average_loss(per_example)
+        if model.losses:
+            loss += tf.nn.scale_regularization_loss(tf.add_n(model.losses))
+        return loss
+
+    @staticmethod
+    def _apply(optimizer, loss, tape, model):
+        variables = model.trainable_variables
+        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+
+    # TensorBoard.
+
+    def scalar_summaries(self):
+        """Learning rates and the γ of every attention layer, `{tag: value}`."""
+        values = {
+            f"learning_rate/{name}": float(np.asarray(optimizer.learning_rate))
+            for name, optimizer in self.optimizers().items()
+        }
+        for network in self.networks().values():
+            for layer in attention_pictures.attention_layers(network):
+                values[f"gamma/{layer.name}"] = float(np.asarray(layer.gamma))
+        return values
+
+    def _write_attention(self, writer, step, network, inputs, images):
+        """Writes one attention picture per attention layer of `network` run on `inputs`."""
+        probe = self._probes.get(id(network))
+        if probe is None:
+            probe = self._probes[id(network)] = attention_pictures.AttentionProbe(network)
+        for layer, attention, feature_shape in probe(inputs):
+            picture = attention_pictures.attention_picture(layer, attention, feature_shape, images)
+            writer.image(
+                f"attention/{layer.name}",
+                picture,
+                step,
+                description=attention_pictures.__doc__,
+            )
