@@ -5,7 +5,6 @@ timm: one `create(name, **overrides)` builds any of them, and tests iterate over
 """
 
 import difflib
-import functools
 
 from zoo.attention import ATTENTION_KINDS
 
@@ -59,7 +58,6 @@ def register_family(family):
 
 
 def _fix_attention(constructor, attention):
-    @functools.wraps(constructor)
     def create_with_attention(**kwargs):
         if "attention" in kwargs:
             raise ValueError(
@@ -69,6 +67,8 @@ def _fix_attention(constructor, attention):
             )
         return constructor(attention=attention, **kwargs)
 
+    create_with_attention.__name__ = f"{constructor.__name__}_{attention}"
+    create_with_attention.__doc__ = f"`{constructor.__name__}` with {attention} attention."
     return create_with_attention
 
 

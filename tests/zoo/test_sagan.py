@@ -6,7 +6,7 @@ import pytest
 
 import zoo
 from keras_refined_sa.layers import ConditionalBatchNormalization
-from tests.zoo.helpers import predict, sample_inputs
+from tests.zoo.helpers import attention_layers, predict, sample_inputs
 
 # BigGAN's tables (arXiv 1809.11096, appendix B; BigGAN-PyTorch arch[]): (side, multiplier of ch)
 # after each block; the generator starts from a 4×4 map with GENERATOR_BOTTOM[resolution]·ch.
@@ -104,6 +104,8 @@ def test_conditional_pair_takes_labels_and_uses_them():
 def test_conditional_pair_takes_a_compiled_training_step():
     gan = zoo.create("sagan_refined", resolution=32, ch=8, num_classes=3)
     for network in (gan.generator, gan.discriminator):
+        # At γ = 0 the attention projections get no gradient.
+        attention_layers(network)[0].gamma.assign(0.5)
         network.compile(optimizer=keras.optimizers.Adam(1e-4), loss="mse")
         inputs = sample_inputs(network)
         target = np.zeros(network.output_shape[1:], dtype="float32")[None].repeat(2, axis=0)
