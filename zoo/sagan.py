@@ -82,7 +82,7 @@ class SAGAN:
             attention_resolution=attention_resolution,
         )
         arguments["attention_resolution"] = resolve_attention_resolution(
-            arguments, ["generator", "discriminator"]
+            ["generator", "discriminator"], **arguments
         )
         arguments["pool_key_value"] = pool_key_value
         self.generator = SAGANGenerator(

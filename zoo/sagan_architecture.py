@@ -52,26 +52,29 @@ def discriminator_blocks(resolution):
     return blocks
 
 
-def resolve_attention_resolution(arguments, networks):
-    """Checks the common arguments; returns the attention resolution, resolving None to the default.
+def resolve_attention_resolution(
+    networks, *, resolution, channels, ch, num_classes, attention, attention_resolution
+):
+    """Checks the arguments the networks share; returns the attention resolution.
+
+    `attention_resolution=None` resolves to the pair's default: 32, as the official code, or 16
+    at 32 px, where the discriminator has no 32×32 map.
 
     Args:
-        arguments: dict with resolution, channels, ch, num_classes, attention and
-            attention_resolution.
-        networks: the networks the attention block goes into, among "generator" and
-            "discriminator".
+        networks: the networks the attention block goes into, "generator" and/or
+            "discriminator"; `attention_resolution` must be a side each of them reaches.
+        resolution, channels, ch, num_classes, attention, attention_resolution: the arguments
+            of `SAGAN`.
     """
-    resolution = arguments["resolution"]
     validation.check_choice("resolution", resolution, RESOLUTIONS)
-    validation.check_choice("channels", arguments["channels"], IMAGE_CHANNELS)
-    validation.check_integer("ch", arguments["ch"], 1)
-    validation.check_integer("num_classes", arguments["num_classes"], 0)
-    check_attention_kind(arguments["attention"])
+    validation.check_choice("channels", channels, IMAGE_CHANNELS)
+    validation.check_integer("ch", ch, 1)
+    validation.check_integer("num_classes", num_classes, 0)
+    check_attention_kind(attention)
     blocks = {
         "generator": generator_blocks(resolution),
         "discriminator": discriminator_blocks(resolution),
     }
-    attention_resolution = arguments["attention_resolution"]
     if attention_resolution is None:
         # One default for the pair, so that a network built alone matches the pair's.
         shared = set.intersection(*({b.resolution for b in bs} for bs in blocks.values()))
@@ -80,16 +83,13 @@ def resolve_attention_resolution(arguments, networks):
     validation.check_attention_resolution(
         "attention_resolution", attention_resolution, reachable, " and the ".join(networks)
     )
-    if arguments["attention"] != "none":
+    if attention != "none":
         size = f"{attention_resolution}×{attention_resolution}"
-        validation.check_attention_width(
-            arguments["ch"],
-            {
-                f"{network} at {size}": attention_block(blocks[network], attention_resolution)
-                .multiplier
-                for network in networks
-            },
-        )
+        multipliers = {
+            f"{name} at {size}": attention_block(blocks[name], attention_resolution).multiplier
+            for name in networks
+        }
+        validation.check_attention_width(ch, multipliers)
     return attention_resolution
 
 

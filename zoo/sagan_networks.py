@@ -64,7 +64,9 @@ class SAGANGenerator(keras.Model):
         name="sagan_generator",
         **kwargs,
     ):
-        arguments = dict(
+        validation.check_integer("latent_dim", latent_dim, 1)
+        attention_resolution = resolve_attention_resolution(
+            ["generator"],
             resolution=resolution,
             channels=channels,
             ch=ch,
@@ -72,8 +74,6 @@ class SAGANGenerator(keras.Model):
             attention=attention,
             attention_resolution=attention_resolution,
         )
-        validation.check_integer("latent_dim", latent_dim, 1)
-        attention_resolution = resolve_attention_resolution(arguments, ["generator"])
         blocks = generator_blocks(resolution)
         attend_after = attention_block(blocks, attention_resolution).index
 
@@ -174,7 +174,8 @@ class SAGANDiscriminator(keras.Model):
         name="sagan_discriminator",
         **kwargs,
     ):
-        arguments = dict(
+        attention_resolution = resolve_attention_resolution(
+            ["discriminator"],
             resolution=resolution,
             channels=channels,
             ch=ch,
@@ -182,7 +183,6 @@ class SAGANDiscriminator(keras.Model):
             attention=attention,
             attention_resolution=attention_resolution,
         )
-        attention_resolution = resolve_attention_resolution(arguments, ["discriminator"])
         blocks = discriminator_blocks(resolution)
         attend_after = attention_block(blocks, attention_resolution).index
 
