@@ -98,7 +98,7 @@ class Autoencoder(keras.Model):
         resolution: image side, a multiple of 8 from 32 to 256.
         channels: image channels, 1 or 3.
         ch: width; the maps have `ch` times 1, 2, 4, 8, 8, ... channels from full resolution
-            down to the bottleneck (side 8 or less).
+            down to the bottleneck (the encoder halves the side while it is even and above 8).
         latent_channels: channels of the bottleneck code.
         attention: "softmax", "refined" or "none".
         attention_resolutions: sides of the feature maps that get an attention block, in the

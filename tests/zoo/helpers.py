@@ -12,7 +12,7 @@ BATCH = 2
 
 
 def family_of(name):
-    """"sagan_refined" -> "sagan"."""
+    """The family of a registered name: "sagan_refined" -> "sagan"."""
     return name.rsplit("_", 1)[0]
 
 
