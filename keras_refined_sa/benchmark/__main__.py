@@ -68,12 +68,12 @@ def build_parser():
     sweep.add_argument("--dtype", default="float32",
                        help="dtype policy of the blocks; mixed_bfloat16 lets GPUs use flash")
     measurement = parser.add_argument_group("measurement")
-    measurement.add_argument("--repeats", type=_positive(int), default=5,
+    measurement.add_argument("--repeats", type=_positive(int), default=10,
                              help="timed calls per case, at most")
     measurement.add_argument("--warmup", type=_positive(int), default=2,
                              help="untimed calls first: the first compiles, the second meets "
                                   "freshly mapped memory")
-    measurement.add_argument("--max-timing-s", type=_positive(float), default=60.0,
+    measurement.add_argument("--max-timing-s", type=_positive(float), default=30.0,
                              help="budget of a case's timed calls: slow cases get fewer repeats")
     measurement.add_argument("--jit", action="store_true",
                              help="compile with XLA on TensorFlow (JAX always compiles)")
@@ -108,7 +108,7 @@ def _progress(total):
     return on_result
 
 
-def measure(args, argv):
+def run_sweep(args, argv):
     """Runs the sweep; returns the payload that `render` writes."""
     settings = {
         "dtype": args.dtype,
@@ -142,7 +142,7 @@ def _document(payload, name, targets):
     )
     images = "\n\n".join(
         f"![{metric} {pass_name}]({file})"
-        for (metric, pass_name), file in layer_sweep.plot_files(name).items()
+        for (metric, pass_name), file in layer_sweep.plot_files(name, payload["records"]).items()
     )
     return "\n".join(
         [
@@ -182,7 +182,7 @@ def render(payload, output_dir, name):
     document = _document(payload, name, targets)
     report.write_text(output_dir / f"{name}.md", document)
     labels = {metric: (key, label) for metric, key, label in layer_sweep.PLOTS}
-    for (metric, pass_name), file in layer_sweep.plot_files(name).items():
+    for (metric, pass_name), file in layer_sweep.plot_files(name, payload["records"]).items():
         key, label = labels[metric]
         plots.plot_against_positions(
             [r for r in payload["records"] if r["pass_name"] == pass_name],
@@ -203,7 +203,7 @@ def main(argv=None):
         payload = report.read_json(args.render)
         output_dir, name = args.render.parent, args.render.stem
     else:
-        payload = measure(args, argv)
+        payload = run_sweep(args, argv)
         backend = keras.backend.backend()
         output_dir, name = args.output_dir, args.name or f"layer_{payload['device_kind']}_{backend}"
     print(render(payload, output_dir, name))

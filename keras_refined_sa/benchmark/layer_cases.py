@@ -106,9 +106,9 @@ def run_layer_case(
     batch_size,
     channels,
     dtype="float32",
-    repeats=5,
+    repeats=10,
     warmup=2,
-    max_timing_s=60.0,
+    max_timing_s=30.0,
     jit_compile=False,
     seed=0,
 ):

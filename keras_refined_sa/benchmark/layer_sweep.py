@@ -171,10 +171,11 @@ PLOTS = (
 )
 
 
-def plot_files(name):
-    """`{(metric, pass): file name}` of the PNGs written for a run called `name`."""
+def plot_files(name, records):
+    """`{(metric, pass): file name}` of the PNGs of a run called `name`: the passes it ran."""
+    passes = [pass_name for pass_name in PASSES if any(r["pass_name"] == pass_name for r in records)]
     return {
         (metric, pass_name): f"{name}_{metric}_{pass_name}.png"
         for metric, _, _ in PLOTS
-        for pass_name in PASSES
+        for pass_name in passes
     }

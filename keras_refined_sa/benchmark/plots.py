@@ -17,6 +17,14 @@ def _panels(records, panel_keys):
     return dict(sorted(panels.items()))
 
 
+def _failures(records, x_key):
+    """`" (OOM at 65536)"` for the records that did not run; "" when all did."""
+    failed = sorted(
+        (record[x_key], record["status"]) for record in records if record.get("status") != "OK"
+    )
+    return "".join(f" ({status} at {x:,})" for x, status in failed)
+
+
 def _finite_positive(value):
     return value is not None and math.isfinite(value) and value > 0
 
@@ -37,7 +45,7 @@ def plot_against_positions(
 
     One panel per distinct value of `panel_keys` (e.g. batch size and channels), one line per
     `series_key` (e.g. the attention form). Records whose value is missing, not finite or not
-    positive (a case that ran out of memory) are left out: the tables say why.
+    positive are left out; a line's legend names the sizes whose cases failed (OOM, timeout).
 
     Args:
         records: a sequence of flat dicts.
@@ -52,7 +60,6 @@ def plot_against_positions(
     Returns:
         The path written.
     """
-    records = [record for record in records if _finite_positive(record.get(value_key))]
     panels = _panels(records, panel_keys) or {(): []}
     series_order = series_order or sorted({record[series_key] for record in records})
     figure, axes = pyplot.subplots(
@@ -60,14 +67,15 @@ def plot_against_positions(
     )
     for axis, (panel, panel_records) in zip(axes[0], panels.items()):
         for series in series_order:
+            members = [record for record in panel_records if record[series_key] == series]
             points = sorted(
                 (record[x_key], record[value_key])
-                for record in panel_records
-                if record[series_key] == series
+                for record in members
+                if _finite_positive(record.get(value_key))
             )
             if points:
                 xs, ys = zip(*points)
-                axis.plot(xs, ys, marker="o", label=series)
+                axis.plot(xs, ys, marker="o", label=series + _failures(members, x_key))
         axis.set_xscale("log", base=2)
         axis.set_yscale("log")
         axis.set_xlabel(f"{x_key} (log scale)")

@@ -1,0 +1,57 @@
+import json
+import math
+import subprocess
+import sys
+
+from keras_refined_sa.benchmark.__main__ import main
+from keras_refined_sa.benchmark.flops import FORMS
+from keras_refined_sa.benchmark.harness import Limits, run_case
+from keras_refined_sa.benchmark.layer_cases import layer_case
+
+_NUMBERS = ("time_median_s", "time_min_s", "time_max_s", "gflop", "peak_memory_bytes")
+
+
+def test_benchmark_command_on_the_smallest_case(tmp_path):
+    command = [
+        sys.executable, "-m", "keras_refined_sa.benchmark",
+        "--configs", "16:1", "--channels", "16", "--passes", "fwd_bwd",
+        "--repeats", "1", "--warmup", "1",
+        "--output-dir", str(tmp_path), "--name", "smoke",
+    ]  # fmt: skip
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert "## Targets" in completed.stdout
+
+    payload = json.loads((tmp_path / "smoke.json").read_text())
+    assert payload["device_kind"] == "cpu"
+    assert payload["environment"]["command"].startswith("python -m keras_refined_sa.benchmark")
+    records = {record["form"]: record for record in payload["records"]}
+    assert sorted(records) == sorted(FORMS)
+    for form, record in records.items():
+        assert record["status"] == "OK", (form, record["error"])
+        for key in _NUMBERS:
+            assert math.isfinite(record[key]) and record[key] > 0, (form, key, record[key])
+    assert records["softmax"]["speedup_vs_softmax"] == 1.0
+    assert records["projections"]["ratio_to_floor"] == 1.0
+
+    markdown = (tmp_path / "smoke.md").read_text()
+    for form in FORMS:
+        assert f"| {form} |" in markdown
+    for metric in ("time", "memory"):
+        png = tmp_path / f"smoke_{metric}_fwd_bwd.png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert f"]({png.name})" in markdown
+    assert not (tmp_path / "smoke_time_fwd.png").exists()  # No fwd pass was run.
+
+    # --render rewrites the report from the JSON alone.
+    (tmp_path / "smoke.md").unlink()
+    assert main(["--render", str(tmp_path / "smoke.json")]) == 0
+    assert (tmp_path / "smoke.md").read_text() == markdown
+
+
+def test_a_case_runs_on_the_jax_backend():
+    case = layer_case("refined", "fwd_bwd", 16, 1, 16, repeats=1, warmup=1)
+    result = run_case(case, Limits(time_limit_s=240), env={"KERAS_BACKEND": "jax"})
+    assert result.status == "OK", result.error
+    assert result.metrics["time_median_s"] > 0
+    assert result.metrics["device_kind"] == "cpu"
