@@ -99,7 +99,9 @@ def _restore(checkpoint, path, partial=False):
         if partial:
             status.expect_partial()
         status.assert_existing_objects_matched()
-    except (tf.errors.OpError, ValueError, AssertionError) as error:
+    # Damage shows up as anything from DataLossError to IndexError, mismatches as ValueError or
+    # AssertionError: every failure to restore means the same thing here.
+    except Exception as error:
         raise CheckpointError(
             f"Cannot restore checkpoint {path}: it is damaged, or it was written by a different "
             f"model or configuration. {_first_line(error)}"

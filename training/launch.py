@@ -26,7 +26,7 @@ SAMPLES_FILENAME = "samples.png"
 # Images of the fixed held-out batch shown in reconstruction and attention pictures.
 PREVIEW_IMAGES = 8
 
-__all__ = ["CheckpointError", "prepare"]
+__all__ = ["CheckpointError", "PreparedRun", "prepare"]
 
 
 def prepare(config, error):
@@ -39,7 +39,7 @@ def prepare(config, error):
         error: called with a message for a bad option; must not return (`parser.error`).
 
     Returns:
-        A function that trains and returns the process's exit code.
+        A `PreparedRun`: its `trainer` is built; `train()` trains and returns the exit code.
     """
     _check_model(config, error)
     try:
@@ -68,7 +68,30 @@ def prepare(config, error):
             error(f"cannot build {config.model!r} with these options: {problem}")
     config = _with_model_defaults(config, model.defaults, channels, logdir)
     trainer = TRAINERS[config.family](config, strategy, model)
-    return lambda: _train(trainer, info, arguments)
+    return PreparedRun(trainer, info, arguments)
+
+
+@dataclasses.dataclass
+class PreparedRun:
+    """A checked and built run, ready to train.
+
+    Attributes:
+        trainer: the `GANTrainer` or `ReconstructionTrainer`, models and optimizers built.
+        info: the dataset's `training.data.DatasetInfo`.
+        arguments: the `zoo.create` arguments of the model.
+    """
+
+    trainer: object
+    info: object
+    arguments: dict
+
+    def train(self):
+        """Trains (or resumes) to `config.steps`; returns the process's exit code."""
+        return _train(self.trainer, self.info, self.arguments)
+
+    def attach_data(self):
+        """Attaches the training and held-out data to the trainer (`train` does it too)."""
+        _attach_data(self.trainer, self.info)
 
 
 def _check_model(config, error):

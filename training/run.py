@@ -190,7 +190,7 @@ def main(argv=None):
     from training import launch
 
     try:
-        return launch.prepare(config, error=parser.error)()
+        return launch.prepare(config, error=parser.error).train()
     except launch.CheckpointError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

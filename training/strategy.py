@@ -1,5 +1,7 @@
 """The `tf.distribute` strategy of a run and the per-replica helpers the training steps need."""
 
+import functools
+
 import tensorflow as tf
 
 STRATEGIES = ("auto", "default", "mirrored", "multiworker")
@@ -21,13 +23,20 @@ def create_strategy(name="auto"):
     """
     if name not in STRATEGIES:
         raise ValueError(f"`strategy` must be one of {STRATEGIES}. Received: strategy={name!r}")
-    gpus = tf.config.list_logical_devices("GPU")
     if name == "auto":
-        name = "mirrored" if len(gpus) > 1 else "default"
+        name = "mirrored" if len(tf.config.list_logical_devices("GPU")) > 1 else "default"
+    return _create(name)
+
+
+# One instance per kind and process: the collective ops of a second MirroredStrategy reuse the
+# first one's instance keys and abort with shape mismatches (measured with synchronised batch
+# norm), and MultiWorkerMirroredStrategy may only be created once.
+@functools.cache
+def _create(name):
     if name == "default":
         return tf.distribute.get_strategy()
     if name == "mirrored":
-        devices = gpus or tf.config.list_logical_devices("CPU")
+        devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
         return tf.distribute.MirroredStrategy([device.name for device in devices])
     return tf.distribute.MultiWorkerMirroredStrategy()
 
