@@ -15,6 +15,7 @@ Examples:
 """
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -122,6 +123,7 @@ def run_sweep(args, argv):
     cases = layer_sweep.sweep_cases(args.configs, args.channels, args.forms, args.passes, **settings)
     results = run_cases(cases, limits, on_result=_progress(len(cases)))
     records = layer_sweep.layer_records(cases, results)
+    environment["load_average_at_end"] = list(os.getloadavg())
     devices = {(r["device_kind"], r["device_name"]) for r in records if "device_kind" in r}
     device_kind, device_name = sorted(devices)[0] if devices else ("unknown", "unknown")
     return {
@@ -132,6 +134,24 @@ def run_sweep(args, argv):
                      "memory_limit_bytes": limits.memory_limit_bytes},
         "records": records,
     }
+
+
+def _load_line(records):
+    loads = [record["load_before"][0] for record in records]
+    if not loads:
+        return "- Load: no case ran."
+    return (
+        f"- Load: the 1-minute load average was {sum(loads) / len(loads):.2f} on average "
+        f"({min(loads):.2f} to {max(loads):.2f}) when the cases started (a case alone adds "
+        f"about 1); other work on the machine slows the cases that meet it."
+    )
+
+
+def _compilation(environment, settings):
+    backend = environment["keras_backend"]
+    if backend == "tensorflow":
+        return "tf.function" + (" with XLA" if settings["jit_compile"] else " without XLA")
+    return {"jax": "jax.jit", "torch": "eager PyTorch"}.get(backend, backend)
 
 
 def _document(payload, name, targets):
@@ -151,9 +171,10 @@ def _document(payload, name, targets):
             report.environment_markdown(environment),
             f"- Settings: dtype {settings['dtype']}, C_k = C/8, C_v = C/2; {settings['warmup']} "
             f"warm-up call(s), then up to {settings['repeats']} timed calls within "
-            f"{settings['max_timing_s']:g} s; XLA {'on' if settings['jit_compile'] else 'off'}; "
+            f"{settings['max_timing_s']:g} s; {_compilation(environment, settings)}; "
             f"each case in a fresh process, time limit {settings['time_limit_s']:g} s, memory cap "
             f"{report.format_bytes(settings['memory_limit_bytes'])}.",
+            _load_line(payload["records"]),
             f"- Memory: {memory}; *above baseline* subtracts what the process held once the "
             "block and its inputs existed. *× floor*: time / the projections' time. "
             "*load before*: the 1-minute load average when the case started.",

@@ -37,13 +37,19 @@ def is_out_of_memory(text):
     return any(marker in text for marker in OUT_OF_MEMORY_MARKERS)
 
 
-def load_target(target):
-    """Returns the function named by `"package.module:function"`."""
+def split_target(target):
+    """`"package.module:function"` -> `("package.module", "function")`."""
     module_name, _, function_name = target.partition(":")
     if not module_name or not function_name:
         raise ValueError(
             f"A case target must read 'package.module:function'. Received: target={target!r}"
         )
+    return module_name, function_name
+
+
+def load_target(target):
+    """Returns the function named by `"package.module:function"`."""
+    module_name, function_name = split_target(target)
     return getattr(importlib.import_module(module_name), function_name)
 
 

@@ -54,10 +54,13 @@ def describe_environment(argv=None):
     """
     argv = sys.argv[1:] if argv is None else argv
     backend = keras.backend.backend()
+    command = shlex.join(["python", "-m", "keras_refined_sa.benchmark", *argv])
+    if "KERAS_BACKEND" in os.environ:
+        command = f"KERAS_BACKEND={shlex.quote(os.environ['KERAS_BACKEND'])} {command}"
     libraries = {name: _version(name) for name in _BACKEND_LIBRARIES.get(backend, ())}
     return {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "command": shlex.join(["python", "-m", "keras_refined_sa.benchmark", *argv]),
+        "command": command,
         "platform": platform.platform(),
         "cpu_model": cpu_model(),
         "cpu_count": os.cpu_count(),

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import psutil
 
-from keras_refined_sa.benchmark._child import is_out_of_memory
+from keras_refined_sa.benchmark._child import is_out_of_memory, split_target
 
 STATUSES = ("OK", "OOM", "timeout", "error")
 CHILD_SCRIPT = Path(__file__).with_name("_child.py")
@@ -55,11 +55,7 @@ class Case:
     name: str = ""
 
     def __post_init__(self):
-        module_name, _, function_name = self.target.partition(":")
-        if not module_name or not function_name:
-            raise ValueError(
-                f"`target` must read 'package.module:function'. Received: target={self.target!r}"
-            )
+        split_target(self.target)  # Fail here, not in the child.
 
 
 @dataclasses.dataclass(frozen=True)

@@ -26,6 +26,11 @@ def write_text(path, text):
     return path
 
 
+def _three_digits(value):
+    """Three significant digits, never in scientific notation: 0.0123, 1.23, 123, 1234."""
+    return f"{value:.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
 def format_seconds(seconds):
     """`0.000123` -> `"123 µs"`, `0.0456` -> `"45.6 ms"`, `3.2` -> `"3.20 s"`; None -> `"–"`."""
     if seconds is None or not math.isfinite(seconds):
@@ -33,8 +38,8 @@ def format_seconds(seconds):
     if seconds < 1e-3:
         return f"{seconds * 1e6:.0f} µs"
     if seconds < 1:
-        return f"{seconds * 1e3:.3g} ms"
-    return f"{seconds:.3g} s"
+        return f"{_three_digits(seconds * 1e3)} ms"
+    return f"{_three_digits(seconds)} s"
 
 
 def format_bytes(count):
@@ -43,7 +48,7 @@ def format_bytes(count):
         return "–"
     for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
         if abs(count) >= size:
-            return f"{count / size:.3g} {unit}"
+            return f"{_three_digits(count / size)} {unit}"
     return f"{count} B"
 
 
@@ -82,7 +87,12 @@ def environment_markdown(environment):
     libraries = ", ".join(
         f"{name} {version}" for name, version in environment["backend_libraries"].items()
     )
-    load = ", ".join(f"{value:.2f}" for value in environment["load_average_at_start"])
+    def loads(key):
+        return ", ".join(f"{value:.2f}" for value in environment[key])
+
+    load = f"{loads('load_average_at_start')} at the start"
+    if "load_average_at_end" in environment:
+        load += f", {loads('load_average_at_end')} at the end"
     return "\n".join(
         [
             f"- Command: `{environment['command']}`",
@@ -92,6 +102,6 @@ def environment_markdown(environment):
             f"{environment['platform']}",
             f"- Versions: Python {environment['python']}, Keras {environment['keras']} "
             f"(backend {environment['keras_backend']}: {libraries}), numpy {environment['numpy']}",
-            f"- Load average (1, 5, 15 min) at the start: {load}",
+            f"- Load average (1, 5, 15 min): {load}",
         ]
     )
