@@ -142,8 +142,9 @@ def _load_line(records):
         return "- Load: no case ran."
     return (
         f"- Load: the 1-minute load average was {sum(loads) / len(loads):.2f} on average "
-        f"({min(loads):.2f} to {max(loads):.2f}) when the cases started (a case alone adds "
-        f"about 1); other work on the machine slows the cases that meet it."
+        f"({min(loads):.2f} to {max(loads):.2f}) when the cases started; the sweep alone keeps "
+        f"it at up to about the number of cores in use, more is other work, which slows the "
+        f"cases it meets."
     )
 
 
