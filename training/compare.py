@@ -1,0 +1,110 @@
+"""Compares finished runs side by side: `python -m training.compare RUN_DIR [RUN_DIR ...]`.
+
+Reads each run's `config.json` and TensorBoard event files and prints a markdown table with,
+per run, the model, the steps trained, the mean steps/s and, for every scalar asked for, the
+last value and the best one (the highest for PSNR / SSIM, the lowest for anything else). This is
+how `docs/quality.md` compares softmax, refined and no attention: from the runs' own logs.
+
+Example:
+
+    python -m training.compare runs/quality/autoencoder_softmax runs/quality/autoencoder_refined \
+        --tags eval/psnr eval/ssim losses/reconstruction
+"""
+
+import argparse
+import glob
+import os
+import sys
+
+import numpy as np
+import tensorflow as tf
+
+from training import config as config_lib
+
+DEFAULT_TAGS = ("eval/psnr", "eval/ssim")
+SPEED_TAG = "speed/steps_per_sec"
+# Tags whose larger values are better; every other tag counts as a loss.
+HIGHER_IS_BETTER = ("psnr", "ssim")
+
+
+def read_scalars(logdir):
+    """`{tag: [(step, value), ...]}` of every scalar in the run's event files, by step."""
+    scalars = {}
+    for path in sorted(glob.glob(os.path.join(logdir, "events.out.tfevents.*"))):
+        for record in tf.data.TFRecordDataset(path):
+            event = tf.compat.v1.Event.FromString(record.numpy())
+            for value in event.summary.value:
+                number = _scalar(value)
+                if number is not None:
+                    scalars.setdefault(value.tag, []).append((event.step, number))
+    return {tag: sorted(points) for tag, points in scalars.items()}
+
+
+def _scalar(value):
+    """The number a summary value holds, or None for images, text and other tensors."""
+    if not value.HasField("tensor"):
+        return float(value.simple_value) if value.HasField("simple_value") else None
+    array = tf.make_ndarray(value.tensor)
+    if array.ndim or array.dtype.kind not in "fiu":
+        return None
+    return float(array)
+
+
+def summarise(logdir, tags):
+    """One table row of a run: its name, steps, steps/s and `(last, best)` of each tag."""
+    config = config_lib.load_config(logdir)
+    scalars = read_scalars(logdir)
+    speeds = [value for _, value in scalars.get(SPEED_TAG, [])]
+    row = {
+        "run": os.path.basename(os.path.normpath(logdir)),
+        "model": config.model,
+        "steps": max((step for points in scalars.values() for step, _ in points), default=0),
+        "steps_per_sec": float(np.median(speeds)) if speeds else float("nan"),
+    }
+    for tag in tags:
+        values = [value for _, value in scalars.get(tag, [])]
+        if not values:
+            row[tag] = (float("nan"), float("nan"))
+            continue
+        best = max(values) if any(key in tag for key in HIGHER_IS_BETTER) else min(values)
+        row[tag] = (values[-1], best)
+    return row
+
+
+def markdown_table(rows, tags):
+    """The rows as a markdown table: `last (best)` per tag."""
+    header = ["run", "model", "steps", "steps/s"] + [f"{tag} last (best)" for tag in tags]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in rows:
+        cells = [row["run"], row["model"], str(row["steps"]), f"{row['steps_per_sec']:.2f}"]
+        cells += [f"{row[tag][0]:.4f} ({row[tag][1]:.4f})" for tag in tags]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="python -m training.compare",
+        description="Compare finished training runs from their TensorBoard logs.",
+    )
+    parser.add_argument("logdirs", nargs="+", help="run directories written by training.run")
+    parser.add_argument(
+        "--tags",
+        nargs="+",
+        default=list(DEFAULT_TAGS),
+        help="scalar tags to compare (default: %(default)s)",
+    )
+    args = parser.parse_args(argv)
+    for logdir in args.logdirs:
+        if not os.path.isfile(os.path.join(logdir, config_lib.CONFIG_FILENAME)):
+            parser.error(
+                f"{logdir} holds no {config_lib.CONFIG_FILENAME}: not a run directory of "
+                "python -m training.run."
+            )
+    rows = [summarise(logdir, args.tags) for logdir in args.logdirs]
+    print(markdown_table(rows, args.tags))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
