@@ -13,13 +13,19 @@ class CheckpointError(RuntimeError):
     """A checkpoint is missing, corrupt, or does not fit the run that should continue from it."""
 
 
-def checkpoint_directory(logdir):
-    return os.path.join(logdir, CHECKPOINT_DIRNAME)
+def checkpoint_directory(logdir, worker=None):
+    """`<logdir>/checkpoints`, or `<logdir>/checkpoints/worker-<k>` for worker k of several.
+
+    Every worker of a multi-worker run takes part in each save (a collective operation) and keeps
+    its own copy, which holds its own data iterators; the chief's is the run's checkpoint.
+    """
+    directory = os.path.join(logdir, CHECKPOINT_DIRNAME)
+    return directory if worker is None else os.path.join(directory, f"worker-{worker}")
 
 
-def latest_checkpoint(logdir):
-    """The path prefix of the newest checkpoint in `logdir`, or None."""
-    return tf.train.latest_checkpoint(checkpoint_directory(logdir))
+def latest_checkpoint(logdir, worker=None):
+    """The path prefix of the newest checkpoint of `logdir` (of a worker's copy), or None."""
+    return tf.train.latest_checkpoint(checkpoint_directory(logdir, worker))
 
 
 def has_checkpoint_files(logdir):
@@ -36,26 +42,22 @@ class RunCheckpoint:
     """A `tf.train.Checkpoint` of everything a run needs to continue, and its manager.
 
     Args:
-        logdir: the run's directory; checkpoints go to `<logdir>/checkpoints/ckpt-<step>`.
+        directory: where the checkpoints go, as `<directory>/ckpt-<step>`; see
+            `checkpoint_directory`.
         step: the step counter, an int64 `tf.Variable` (it numbers the checkpoints).
         max_to_keep: how many checkpoints to keep.
-        write: False on the non-chief workers of a multi-worker run: they must take part in
-            every save (it is a collective operation) but write to a scratch directory.
         **trackables: what to save, by name: models, optimizers, data iterators, ...
 
     Example:
 
-    >>> checkpoint = RunCheckpoint("runs/demo", step, generator=g, g_optimizer=opt)
+    >>> checkpoint = RunCheckpoint("runs/demo/checkpoints", step, generator=g, g_optimizer=opt)
     >>> checkpoint.restore(checkpoint.latest)   # when resuming
     >>> checkpoint.save()
     """
 
-    def __init__(self, logdir, step, max_to_keep=3, write=True, **trackables):
+    def __init__(self, directory, step, max_to_keep=3, **trackables):
         self.step = step
         self.checkpoint = tf.train.Checkpoint(step=step, **trackables)
-        directory = checkpoint_directory(logdir)
-        if not write:
-            directory = os.path.join(directory, f"scratch-{os.getpid()}")
         self.manager = tf.train.CheckpointManager(
             self.checkpoint, directory, max_to_keep=max_to_keep, step_counter=step
         )

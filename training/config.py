@@ -82,7 +82,7 @@ class TrainConfig:
     )
     quiet: bool = _option(False, "no progress bar", "run")
 
-    ch: int = _option(32, "base width of the model (zoo argument `ch`)", "model")
+    ch: int = _option(16, "base width of the model (zoo argument `ch`)", "model")
     conditional: bool = _option(
         False, "class-conditional GAN on the dataset's labels", "model"
     )

@@ -18,7 +18,7 @@ from training.loop import fit
 from training.progress import ProgressBar
 from training.reconstruction_trainer import ReconstructionTrainer
 from training.strategy import create_strategy
-from training.strategy import is_chief
+from training.strategy import worker_index
 from training.summaries import SummaryWriter
 
 TRAINERS = {"sagan": GANTrainer, "autoencoder": ReconstructionTrainer}
@@ -56,7 +56,7 @@ def prepare(config, error):
             f"the {config.strategy!r} strategy; use a multiple of {replicas}."
         )
     logdir = config.run_logdir()
-    _check_logdir(config, logdir, error)
+    _check_logdir(config, logdir, worker_index(strategy), error)
 
     channels = config.channels or info.channels
     arguments = _zoo_arguments(config, channels, info, replicas)
@@ -106,13 +106,13 @@ def _check_model(config, error):
         error(f"--conditional applies to GANs (sagan_*), not to {config.model!r}.")
 
 
-def _check_logdir(config, logdir, error):
+def _check_logdir(config, logdir, worker, error):
     """A fresh run must not silently mix with an old one; a resumed one needs a checkpoint."""
     existing = checkpoints.has_checkpoint_files(logdir) or os.path.exists(
         os.path.join(logdir, config_lib.CONFIG_FILENAME)
     )
     if config.resume:
-        if checkpoints.latest_checkpoint(logdir) is None:
+        if checkpoints.latest_checkpoint(logdir, worker) is None:
             error(
                 f"--resume: {logdir} holds no checkpoint (the run stopped before its first "
                 f"one?). Start afresh with --overwrite."
@@ -209,14 +209,14 @@ def _remove_run(logdir):
 def _train(trainer, info, arguments):
     config, strategy = trainer.config, trainer.strategy
     logdir = config.logdir
-    chief = is_chief(strategy)
+    worker = worker_index(strategy)
+    chief = worker is None
     _prepare_logdir(config, logdir, arguments, chief)
     _attach_data(trainer, info)
     checkpoint = checkpoints.RunCheckpoint(
-        logdir,
+        checkpoints.checkpoint_directory(logdir, worker),
         trainer.step,
         max_to_keep=config.max_to_keep,
-        write=chief,
         data=trainer.iterators,
         **trainer.checkpoint_objects(),
     )

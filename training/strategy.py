@@ -41,17 +41,20 @@ def _create(name):
     return tf.distribute.MultiWorkerMirroredStrategy()
 
 
-def is_chief(strategy):
-    """Whether this process writes the logs and the real checkpoints (always, on one machine)."""
-    resolver = getattr(strategy, "cluster_resolver", None)
-    if resolver is None or not resolver.cluster_spec().as_dict():
-        return True
-    task_type, task_id = resolver.task_type, resolver.task_id
-    return task_type in (None, "chief") or (
-        task_type == "worker"
-        and task_id == 0
-        and "chief" not in resolver.cluster_spec().as_dict()
-    )
+def worker_index(strategy):
+    """None when this process writes the run's logs and checkpoints, else its worker number.
+
+    Single-machine strategies have one process, the chief. A multi-worker run's chief is the
+    task of type "chief", or worker 0 when the cluster has no chief task.
+    """
+    if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        return None
+    resolver = strategy.cluster_resolver
+    task_type, task_id = resolver.task_type, resolver.task_id or 0
+    has_chief = "chief" in resolver.cluster_spec().as_dict()
+    if task_type in (None, "chief") or (task_type == "worker" and task_id == 0 and not has_chief):
+        return None
+    return task_id
 
 
 def local_replica_ids(strategy):

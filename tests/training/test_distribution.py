@@ -1,8 +1,13 @@
-"""MirroredStrategy over two logical CPU devices, in a fresh process (devices are fixed at start)."""
+"""Distribution in fresh processes: MirroredStrategy on 2 logical CPUs, MultiWorker on 2 processes."""
 
 import json
+import os
+import socket
 import subprocess
 import sys
+
+import numpy as np
+import tensorflow as tf
 
 SCRIPT = r"""
 import json, sys
@@ -92,3 +97,39 @@ def test_mirrored_strategy_on_two_devices(tmp_path):
     assert abs(mirrored_loss - single_loss) < 1e-6 * abs(single_loss)
     assert results["statistics_update"] > 1e-3
     assert results["statistics_difference"] < 1e-6
+
+
+def free_ports(count):
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def test_multi_worker_run_on_two_local_processes(tmp_path):
+    workers = [f"127.0.0.1:{port}" for port in free_ports(2)]
+    logdir = tmp_path / "run"
+    options = "--model sagan_refined --ch 8 --batch-size 4 --steps 2 --strategy multiworker"
+    command = [sys.executable, "-m", "training.run", *options.split(), "--logdir", str(logdir)]
+    processes = []
+    for index in range(2):
+        tf_config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
+        environment = {**os.environ, "TF_CONFIG": json.dumps(tf_config)}
+        processes.append(
+            subprocess.Popen(command, env=environment, stderr=subprocess.PIPE, text=True)
+        )
+    for process in processes:
+        _, stderr = process.communicate(timeout=300)
+        assert process.returncode == 0, stderr[-3000:]
+    # The chief writes the run; worker 1 keeps its own checkpoint (its data iterators) beside.
+    chief = tf.train.load_checkpoint(str(logdir / "checkpoints" / "ckpt-2"))
+    worker = tf.train.load_checkpoint(str(logdir / "checkpoints" / "worker-1" / "ckpt-2"))
+    assert (logdir / "samples.png").exists()
+    variables = [k for k in chief.get_variable_to_dtype_map() if k.startswith("generator/")]
+    assert variables
+    for key in variables:
+        np.testing.assert_array_equal(chief.get_tensor(key), worker.get_tensor(key))
