@@ -48,11 +48,9 @@ def _config(text):
 
 def build_parser():
     parser = argparse.ArgumentParser(
-        prog="python -m keras_refined_sa.benchmark",
-        description=__doc__.split("\n\n")[1],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        prog="python -m keras_refined_sa.benchmark", description=__doc__.split("\n\n")[1]
     )
-    default_configs = [f"{r}:{b}" for r, b in layer_sweep.DEFAULT_CONFIGS]
+    default_configs = " ".join(f"{r}:{b}" for r, b in layer_sweep.DEFAULT_CONFIGS)
     sweep = parser.add_argument_group("sweep")
     sweep.add_argument(
         "--configs",
@@ -62,31 +60,66 @@ def build_parser():
         metavar="RESOLUTION:BATCH",
         help=f"feature-map sizes and batch sizes, n = RESOLUTION² (default: {default_configs})",
     )
-    sweep.add_argument("--channels", nargs="+", type=_positive(int), default=[64],
-                       help="input channels C of every configuration (C_k = C/8, C_v = C/2)")
-    sweep.add_argument("--forms", nargs="+", choices=FORMS, default=list(FORMS))
-    sweep.add_argument("--passes", nargs="+", choices=PASSES, default=list(PASSES))
-    sweep.add_argument("--dtype", default="float32",
-                       help="dtype policy of the blocks; mixed_bfloat16 lets GPUs use flash")
+    sweep.add_argument(
+        "--channels",
+        nargs="+",
+        type=_positive(int),
+        default=list(layer_sweep.DEFAULT_CHANNELS),
+        help="input channels C of every configuration, C_k = C/8, C_v = C/2 (default: 64)",
+    )
+    sweep.add_argument(
+        "--forms", nargs="+", choices=FORMS, default=list(FORMS), help="(default: all)"
+    )
+    sweep.add_argument(
+        "--passes", nargs="+", choices=PASSES, default=list(PASSES), help="(default: both)"
+    )
+    sweep.add_argument(
+        "--dtype",
+        default="float32",
+        help="dtype policy of the blocks; mixed_bfloat16 lets GPUs use flash (default: float32)",
+    )
     measurement = parser.add_argument_group("measurement")
-    measurement.add_argument("--repeats", type=_positive(int), default=10,
-                             help="timed calls per case, at most")
-    measurement.add_argument("--warmup", type=_positive(int), default=2,
-                             help="untimed calls first: the first compiles, the second meets "
-                                  "freshly mapped memory")
-    measurement.add_argument("--max-timing-s", type=_positive(float), default=30.0,
-                             help="budget of a case's timed calls: slow cases get fewer repeats")
-    measurement.add_argument("--jit", action="store_true",
-                             help="compile with XLA on TensorFlow (JAX always compiles)")
-    measurement.add_argument("--time-limit-s", type=_positive(float), default=600.0,
-                             help="per case, imports included; past it: timeout")
-    measurement.add_argument("--memory-limit-gb", type=_positive(float), default=14.0,
-                             help="resident memory cap per case in GiB; above it: OOM")
+    measurement.add_argument(
+        "--repeats", type=_positive(int), default=10, help="timed calls per case, at most (10)"
+    )
+    measurement.add_argument(
+        "--warmup",
+        type=_positive(int),
+        default=2,
+        help="untimed calls first: the first compiles, the next meet mapped memory (2)",
+    )
+    measurement.add_argument(
+        "--max-timing-s",
+        type=_positive(float),
+        default=30.0,
+        help="budget of a case's timed calls: slow cases get fewer repeats (30)",
+    )
+    measurement.add_argument(
+        "--jit", action="store_true", help="compile with XLA on TensorFlow (JAX always does)"
+    )
+    measurement.add_argument(
+        "--time-limit-s",
+        type=_positive(float),
+        default=600.0,
+        help="per case, imports included; past it the case is a timeout (600)",
+    )
+    measurement.add_argument(
+        "--memory-limit-gb",
+        type=_positive(float),
+        default=14.0,
+        help="resident memory cap per case in GiB; above it the case is OOM (14)",
+    )
     output = parser.add_argument_group("output")
-    output.add_argument("--output-dir", type=Path, default=Path("docs/benchmarks"))
+    output.add_argument(
+        "--output-dir", type=Path, default=Path("docs/benchmarks"), help="(docs/benchmarks)"
+    )
     output.add_argument("--name", help="file stem (default: layer_{cpu|gpu}_{backend})")
-    output.add_argument("--render", type=Path, metavar="JSON",
-                        help="measure nothing: rewrite the markdown and plots of this JSON")
+    output.add_argument(
+        "--render",
+        type=Path,
+        metavar="JSON",
+        help="measure nothing: rewrite the markdown and plots of this JSON",
+    )
     return parser
 
 
@@ -118,9 +151,13 @@ def run_sweep(args, argv):
         "max_timing_s": args.max_timing_s,
         "jit_compile": args.jit,
     }
-    limits = Limits(time_limit_s=args.time_limit_s, memory_limit_bytes=int(args.memory_limit_gb * GIB))
+    limits = Limits(
+        time_limit_s=args.time_limit_s, memory_limit_bytes=int(args.memory_limit_gb * GIB)
+    )
     environment = describe_environment(argv)
-    cases = layer_sweep.sweep_cases(args.configs, args.channels, args.forms, args.passes, **settings)
+    cases = layer_sweep.sweep_cases(
+        args.configs, args.channels, args.forms, args.passes, **settings
+    )
     results = run_cases(cases, limits, on_result=_progress(len(cases)))
     records = layer_sweep.layer_records(cases, results)
     environment["load_average_at_end"] = list(os.getloadavg())

@@ -153,7 +153,11 @@ def _child_environment(extra_env):
 
 def _watch(process, limits):
     """Waits for `process`; kills it past a limit. Returns `(killed_for, max_rss_bytes)`."""
-    watched = psutil.Process(process.pid)
+    try:
+        watched = psutil.Process(process.pid)
+    except psutil.NoSuchProcess:  # Already gone: nothing to watch.
+        process.wait()
+        return None, 0
     deadline = time.monotonic() + limits.time_limit_s
     max_rss = 0
     while True:

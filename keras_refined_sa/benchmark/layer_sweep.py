@@ -173,7 +173,8 @@ PLOTS = (
 
 def plot_files(name, records):
     """`{(metric, pass): file name}` of the PNGs of a run called `name`: the passes it ran."""
-    passes = [pass_name for pass_name in PASSES if any(r["pass_name"] == pass_name for r in records)]
+    ran = {record["pass_name"] for record in records}
+    passes = [pass_name for pass_name in PASSES if pass_name in ran]
     return {
         (metric, pass_name): f"{name}_{metric}_{pass_name}.png"
         for metric, _, _ in PLOTS

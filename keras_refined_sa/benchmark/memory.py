@@ -95,8 +95,10 @@ def device_description():
         if gpu is not None:
             import tensorflow as tf
 
-            physical = tf.config.list_physical_devices("GPU")[0]
-            return "gpu", tf.config.experimental.get_device_details(physical).get("device_name", gpu)
+            details = tf.config.experimental.get_device_details(
+                tf.config.list_physical_devices("GPU")[0]
+            )
+            return "gpu", details.get("device_name", gpu)
     elif backend == "torch" and _torch_cuda():
         import torch
 

@@ -92,7 +92,9 @@ def _linear_memory_target(records):
             by_batch.setdefault(record["batch_size"], []).append(
                 (record["positions"], record["memory_above_baseline_bytes"])
             )
-    slopes = {batch: _log_log_slope(points) for batch, points in by_batch.items() if len(points) > 1}
+    slopes = {
+        batch: _log_log_slope(points) for batch, points in by_batch.items() if len(points) > 1
+    }
     if not slopes:
         return Target(name, requirement, "not measured (needs two sizes with n ≥ 4,096)", None)
     measured = "; ".join(

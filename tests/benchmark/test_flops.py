@@ -7,7 +7,8 @@ _WIDTHS = {"channels": 64, "key_channels": 8, "value_channels": 32}
 
 
 def test_a_small_case_counted_by_hand():
-    # n = 4, C = 16, C_k = 2, C_v = 8. Projections: 2·4·16·(2·2 + 8) + 2·4·8·16 = 1536 + 1024.
+    # n = 4, C = 16, C_k = 2, C_v = 8.
+    # Projections: 2·4·16·(2·2 + 8) + 2·4·8·16 = 1536 + 1024.
     # Softmax core: q kᵀ 2·4·4·2 = 64, map × v 2·4·4·8 = 256, softmax 4·16 = 64.
     widths = {"channels": 16, "key_channels": 2, "value_channels": 8}
     assert block_flops("softmax", "fwd", positions=4, **widths) == 2560 + 384
@@ -20,7 +21,9 @@ def test_projection_count_matches_the_kernels_of_a_real_block():
     block = build_block("projections")
     block.build((1, 8, 8, _WIDTHS["channels"]))
     multiply_adds_per_position = sum(
-        int(variable.numpy().size) for variable in block.trainable_variables if len(variable.shape) == 4
+        int(variable.numpy().size)
+        for variable in block.trainable_variables
+        if len(variable.shape) == 4
     )
     expected = 2 * 64 * multiply_adds_per_position
     assert block_flops("projections", "fwd", positions=64, **_WIDTHS) == expected

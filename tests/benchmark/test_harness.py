@@ -66,7 +66,11 @@ def test_child_killed_by_sigkill_is_oom():
 def test_run_cases_goes_on_after_failures():
     seen = []
     results = run_cases(
-        [_case("sleep", seconds=60), _case("raise_value_error", message="x"), _case("report_pid", value=1)],
+        [
+            _case("sleep", seconds=60),
+            _case("raise_value_error", message="x"),
+            _case("report_pid", value=1),
+        ],
         Limits(time_limit_s=1.5),
         on_result=lambda case, result: seen.append((case.name, result.status)),
     )

@@ -73,7 +73,9 @@ def test_targets_without_their_cases_are_not_measured():
     assert "not measured" in targets_table(targets)
 
 
-@pytest.mark.parametrize("fused_status, fused_time, met", [("OK", 0.5, True), ("OK", 0.05, False), ("OOM", None, True)])
+@pytest.mark.parametrize(
+    "fused_status, fused_time, met", [("OK", 0.5, True), ("OK", 0.05, False), ("OOM", None, True)]
+)
 def test_gpu_targets_compare_refined_with_fused_softmax(fused_status, fused_time, met):
     records = [
         _record("refined", 64, 2, 0.1, 10**6),
