@@ -28,10 +28,9 @@ RESUMABLE_OPTIONS = frozenset(
 )
 
 
-def _option(default, help, group, choices=None, metavar=None):
-    metadata = {"help": help, "group": group, "choices": choices}
-    if metavar:
-        metadata["metavar"] = metavar
+def _option(default, help, group, choices=None, metavar=None, default_text=None):
+    metadata = {"help": help, "group": group, "choices": choices, "metavar": metavar}
+    metadata["default_text"] = default_text
     if isinstance(default, dict):
         return dataclasses.field(default_factory=dict, metadata=metadata)
     return dataclasses.field(default=default, metadata=metadata)
@@ -51,14 +50,26 @@ class TrainConfig:
     """
 
     model: str = _option(
-        None, "zoo model to train (see zoo.list_models()); required unless --resume", "run"
+        None,
+        "zoo model to train (see zoo.list_models())",
+        "run",
+        default_text="none; required unless --resume",
     )
-    dataset: str = _option("fashion_mnist", "dataset name (see training.data)", "run")
-    data_dir: str = _option(None, "where the dataset's files live (dataset-specific)", "run")
+    dataset: str = _option(
+        "fashion_mnist",
+        "a built-in dataset (fashion_mnist, fashion_mnist_embedded, photos), a folder of "
+        "images, or a tensorflow-datasets name prepared under --data-dir (docs/data.md)",
+        "run",
+    )
+    data_dir: str = _option(
+        None,
+        "where tensorflow-datasets keeps prepared datasets",
+        "run",
+        metavar="DIR",
+        default_text="tensorflow-datasets' own",
+    )
     resolution: int = _option(32, "image height and width in pixels", "run")
-    channels: int = _option(
-        None, "image channels (default: the dataset's own)", "run"
-    )
+    channels: int = _option(None, "image channels, 1 or 3", "run", default_text="the dataset's")
     batch_size: int = _option(
         32, "global batch size, split evenly over the replicas", "run"
     )
@@ -67,7 +78,11 @@ class TrainConfig:
     )
     seed: int = _option(0, "seed of the weights, the data order and every noise draw", "run")
     logdir: str = _option(
-        None, "TensorBoard logs, checkpoints and samples (default: runs/<model>)", "run"
+        None,
+        "TensorBoard logs, checkpoints and samples",
+        "run",
+        metavar="DIR",
+        default_text="runs/<model>",
     )
     resume: bool = _option(False, "continue the run saved in --logdir", "run")
     overwrite: bool = _option(
@@ -95,13 +110,13 @@ class TrainConfig:
     )
 
     g_learning_rate: float = _option(
-        None, "generator learning rate (model default: 1e-4)", "gan"
+        None, "generator learning rate", "gan", default_text="the model's, 1e-4"
     )
     d_learning_rate: float = _option(
-        None, "discriminator learning rate (model default: 4e-4)", "gan"
+        None, "discriminator learning rate", "gan", default_text="the model's, 4e-4"
     )
     n_disc: int = _option(
-        None, "discriminator steps per generator step (model default: 1)", "gan"
+        None, "discriminator steps per generator step", "gan", default_text="the model's, 1"
     )
     ema_decay: float = _option(
         0.999, "decay of the generator's exponential moving average", "gan"
@@ -113,7 +128,7 @@ class TrainConfig:
     )
 
     learning_rate: float = _option(
-        None, "autoencoder learning rate (model default: 2e-4)", "reconstruction"
+        None, "autoencoder learning rate", "reconstruction", default_text="the model's, 2e-4"
     )
     loss: str = _option("l1", "reconstruction loss", "reconstruction", choices=("l1", "l2"))
     corruption: str = _option(
@@ -135,8 +150,18 @@ class TrainConfig:
         4, "held-out batches per evaluation", "reconstruction"
     )
 
-    beta_1: float = _option(None, "Adam beta_1 (model default)", "optimizer")
-    beta_2: float = _option(None, "Adam beta_2 (model default)", "optimizer")
+    beta_1: float = _option(
+        None,
+        "Adam beta_1",
+        "optimizer",
+        default_text="the model's: 0.0 for sagan_*, 0.9 for autoencoder_*",
+    )
+    beta_2: float = _option(
+        None,
+        "Adam beta_2",
+        "optimizer",
+        default_text="the model's: 0.9 for sagan_*, 0.999 for autoencoder_*",
+    )
 
     summary_every: int = _option(10, "steps between TensorBoard scalars", "logging")
     image_every: int = _option(
@@ -175,6 +200,17 @@ def _hparam_value(value):
     if isinstance(value, (bool, int, float, str)):
         return value
     return "None" if value is None else str(value)
+
+
+def default_text(field):
+    """How `--help` states the default of an option field."""
+    if field.metadata["default_text"]:
+        return field.metadata["default_text"]
+    if isinstance(field.default, bool):
+        return "off"
+    if field.name == "model_args":
+        return "none"
+    return field.default
 
 
 def option_fields():

@@ -43,7 +43,7 @@ class GANTrainer(Trainer):
         self.latent_dim = gan.latent_dim
         self.num_classes = gan.num_classes
         self.batches_per_step = config.n_disc
-        super().__init__(config, strategy, gan)
+        super().__init__(config, strategy)
         self.fixed_inputs = fixed_generator_inputs(
             config.num_samples, self.latent_dim, self.num_classes, config.seed
         )

@@ -16,8 +16,7 @@ DESCRIPTION = __doc__.split("\n\n", 1)[1]
 EPILOG = """\
 examples:
   python -m training.run --model sagan_refined
-  python -m training.run --model sagan_softmax --dataset photos --resolution 64 \
-      --ch 64 --steps 100000
+  python -m training.run --model sagan_softmax --dataset photos --resolution 64 --ch 64
   python -m training.run --model autoencoder_refined --corruption mask --steps 2000
   python -m training.run --model sagan_refined --resume       # continue runs/sagan_refined
   tensorboard --logdir runs
@@ -98,6 +97,14 @@ _TYPES = {
 }
 
 
+_METAVARS = {
+    _positive_int: "N",
+    _non_negative_int: "N",
+    _positive_float: "X",
+    _fraction: "X",
+}
+
+
 def build_parser():
     """The argparse parser of `training.run`, one option per `TrainConfig` field.
 
@@ -116,8 +123,7 @@ def build_parser():
         metadata = field.metadata
         group = groups[metadata["group"]]
         flag = "--" + field.name.replace("_", "-")
-        default = "{}" if field.name == "model_args" else field.default
-        help_text = f"{metadata['help']} (default: {default})"
+        help_text = f"{metadata['help']} (default: {config_lib.default_text(field)})"
         if field.name == "model_args":
             group.add_argument(
                 "--model-arg",
@@ -130,10 +136,12 @@ def build_parser():
         elif isinstance(field.default, bool):
             group.add_argument(flag, action="store_true", help=help_text)
         else:
+            kind = _TYPES.get(field.name, str)
             group.add_argument(
                 flag,
-                type=_TYPES.get(field.name, str),
+                type=kind,
                 choices=metadata["choices"],
+                metavar=metadata.get("metavar") or _METAVARS.get(kind),
                 help=help_text,
             )
     return parser

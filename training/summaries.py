@@ -67,7 +67,7 @@ class SummaryWriter:
 
     def scalars(self, values, step):
         """Writes `{tag: number}` at `step`."""
-        if not self.enabled:
+        if not self.enabled or not values:
             return
         with self._writer.as_default(step=step):
             for tag, value in values.items():

@@ -24,23 +24,22 @@ class Trainer:
     drawn with stateless RNGs from `(seed, step, stream, replica)`, so the step counter is the
     whole RNG state.
 
-    Subclasses build their networks and optimizers in `build` (called inside the strategy's
-    scope) and define `train_replica`, `checkpoint_objects`, `scalar_summaries` and
-    `write_images`.
+    Subclasses receive their networks built (inside the strategy's scope), create their
+    optimizers and other state in `build` (called inside that scope too), and define
+    `train_replica`, `checkpoint_objects`, `networks`, `optimizers`, `write_images` and
+    `write_final_samples`.
 
     Args:
         config: the run's `TrainConfig` with the model defaults filled in.
-        strategy: a `tf.distribute.Strategy`.
-        model: what `zoo.create` returned for the run, built inside `strategy.scope()`.
+        strategy: the `tf.distribute.Strategy` the networks were built under.
     """
 
     # Batches each replica reads per step (a GAN's discriminator takes `n_disc`).
     batches_per_step = 1
 
-    def __init__(self, config, strategy, model):
+    def __init__(self, config, strategy):
         self.config = config
         self.strategy = strategy
-        self.model = model
         self.iterators = {}
         self._probes = {}
         with strategy.scope():

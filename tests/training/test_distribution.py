@@ -49,7 +49,7 @@ def one_step(strategy_name):
     run.attach_data()
     model = run.trainer.autoencoder
     start = [np.array(w) for w in model.weights]
-    loss = run.trainer.train_step()["losses/l1"]
+    loss = run.trainer.train_step()["losses/reconstruction"]
     statistics = [np.array(w) for w in model.weights if not w.trainable]
     start_statistics = [s for s, w in zip(start, model.weights) if not w.trainable]
     moved = max(float(np.abs(a - b).max()) for a, b in zip(statistics, start_statistics))

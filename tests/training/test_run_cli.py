@@ -29,8 +29,7 @@ def test_help_lists_every_option_with_its_default(capsys):
     for field in config_lib.option_fields():
         flag = "--model-arg" if field.name == "model_args" else "--" + field.name.replace("_", "-")
         assert flag in text
-        default = "{}" if field.name == "model_args" else field.default
-        assert f"(default: {default})" in text
+        assert f"(default: {config_lib.default_text(field)})" in text
     assert "python -m training.run --model sagan_refined" in text
 
 

@@ -94,7 +94,7 @@ def test_tensorboard_serves_the_runs_scalars_images_and_hparams(tensorboard):
     assert gan_images <= wait_for_tags(port, "images", "gan", gan_images)
 
     ae_scalars = {
-        "losses/l1",
+        "losses/reconstruction",
         "eval/psnr",
         "eval/ssim",
         "eval/psnr_corrupted_input",

@@ -97,7 +97,7 @@ def test_reconstruction_trainer_learns_and_evaluates_on_fixed_corruptions(tmp_pa
     )
     before = trainer.evaluate()
     assert set(before) == {"eval/psnr", "eval/ssim", "eval/psnr_corrupted_input"}
-    losses = [trainer.train_step()["losses/l2"] for _ in range(3)]
+    losses = [trainer.train_step()["losses/reconstruction"] for _ in range(3)]
     after = trainer.evaluate()
     assert all(np.isfinite(losses))
     assert after["eval/psnr"] != before["eval/psnr"]
