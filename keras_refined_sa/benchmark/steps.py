@@ -62,13 +62,18 @@ def _jax_steps(layer, inputs, upstream, jit_compile):
         outputs, _ = layer.stateless_call(trainable, non_trainable, x, training=True)
         return jnp.sum(outputs * upstream)
 
-    gradients = jax.jit(jax.grad(loss, argnums=(0, 1)))
+    @jax.jit
+    def forward_backward(trainable, non_trainable, x):
+        trainable_gradients, input_gradient = jax.grad(loss, argnums=(0, 1))(
+            trainable, x, non_trainable
+        )
+        return [input_gradient, *trainable_gradients]
 
     def forward_step():
         return jax.block_until_ready(forward(trainable, non_trainable, inputs))
 
     def forward_backward_step():
-        return jax.block_until_ready(gradients(trainable, inputs, non_trainable))
+        return jax.block_until_ready(forward_backward(trainable, non_trainable, inputs))
 
     return forward_step, forward_backward_step
 
@@ -108,8 +113,9 @@ def make_step(layer, inputs, pass_name, *, jit_compile=False, seed=0):
         layer: a built `keras.layers.Layer` or `keras.Model` that takes `inputs`; the
             upstream gradient is drawn for the shape and dtype of its output.
         inputs: a backend tensor.
-        pass_name: `"fwd"` (inference call) or `"fwd_bwd"` (training call and the gradients
-            with respect to the trainable variables and the inputs).
+        pass_name: `"fwd"` (inference call; the step returns the outputs) or `"fwd_bwd"`
+            (training call; the step returns the gradients with respect to the inputs, then to
+            each trainable variable).
         jit_compile: on TensorFlow, compile with XLA. JAX always compiles; PyTorch runs eagerly.
         seed: seed of the upstream gradient.
     """
