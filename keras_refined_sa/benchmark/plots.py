@@ -18,11 +18,12 @@ def _panels(records, panel_keys):
 
 
 def _failures(records, x_key):
-    """`" (OOM at 65536)"` for the records that did not run; "" when all did."""
-    failed = sorted(
-        (record[x_key], record["status"]) for record in records if record.get("status") != "OK"
-    )
-    return "".join(f" ({status} at {x:,})" for x, status in failed)
+    """`" (OOM at 16,384, 65,536)"` for the records that did not run; "" when all did."""
+    failed = {}
+    for record in sorted(records, key=lambda record: record[x_key]):
+        if record.get("status") != "OK":
+            failed.setdefault(record["status"], []).append(f"{record[x_key]:,}")
+    return "".join(f" ({status} at {', '.join(xs)})" for status, xs in sorted(failed.items()))
 
 
 def _finite_positive(value):
