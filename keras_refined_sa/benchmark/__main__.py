@@ -39,6 +39,15 @@ def _positive(kind):
     return parse
 
 
+def _channels(text):
+    value = int(text)
+    if value <= 0 or value % 8:
+        raise argparse.ArgumentTypeError(
+            f"must be a positive multiple of 8 (C_k = C/8), received {text}"
+        )
+    return value
+
+
 def _config(text):
     try:
         return layer_sweep.parse_config(text)
@@ -63,7 +72,7 @@ def build_parser():
     sweep.add_argument(
         "--channels",
         nargs="+",
-        type=_positive(int),
+        type=_channels,
         default=list(layer_sweep.DEFAULT_CHANNELS),
         help="input channels C of every configuration, C_k = C/8, C_v = C/2 (default: 64)",
     )

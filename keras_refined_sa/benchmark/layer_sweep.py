@@ -10,8 +10,8 @@ from keras_refined_sa.benchmark.steps import PASSES
 DEFAULT_CONFIGS = ((16, 2), (32, 2), (64, 2), (128, 2), (256, 2), (16, 8), (32, 8), (64, 8))
 DEFAULT_CHANNELS = (64,)
 BASELINE_FORM = "softmax"
-_CASE_KEYS = ("form", "pass_name", "resolution", "batch_size", "channels")
 FLOOR_FORM = "projections"
+_CASE_KEYS = ("form", "pass_name", "resolution", "batch_size", "channels")
 
 
 def parse_config(text):

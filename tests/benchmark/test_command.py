@@ -3,6 +3,8 @@ import math
 import subprocess
 import sys
 
+import pytest
+
 from keras_refined_sa.benchmark.__main__ import main
 from keras_refined_sa.benchmark.flops import FORMS
 from keras_refined_sa.benchmark.harness import Limits, run_case
@@ -55,3 +57,19 @@ def test_a_case_runs_on_the_jax_backend():
     assert result.status == "OK", result.error
     assert result.metrics["time_median_s"] > 0
     assert result.metrics["device_kind"] == "cpu"
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["--configs", "64x8"], "RESOLUTION:BATCH_SIZE"),
+        (["--configs", "0:2"], "RESOLUTION:BATCH_SIZE"),
+        (["--channels", "12"], "multiple of 8"),
+        (["--repeats", "0"], "must be positive"),
+        (["--forms", "linear"], "invalid choice"),
+    ],
+)
+def test_bad_arguments_stop_before_measuring(arguments, message, capsys):
+    with pytest.raises(SystemExit):
+        main(arguments)
+    assert message in capsys.readouterr().err
