@@ -47,7 +47,6 @@ class GANTrainer(Trainer):
         self.fixed_inputs = fixed_generator_inputs(
             config.num_samples, self.latent_dim, self.num_classes, config.seed
         )
-        self.preview = None
         self._sample = tf.function(lambda inputs: self.ema_generator(inputs, training=False))
 
     def build(self):

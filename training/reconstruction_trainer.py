@@ -33,7 +33,6 @@ class ReconstructionTrainer(Trainer):
         self.autoencoder = autoencoder
         super().__init__(config, strategy)
         self.eval_dataset = None
-        self.preview = None
         self._evaluate_batch = tf.function(self._evaluate_batch_fn)
 
     def build(self):

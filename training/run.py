@@ -152,6 +152,8 @@ def parse_config(parser, argv):
     given = vars(parser.parse_args(argv))
     if "model_args" in given:
         given["model_args"] = dict(given["model_args"])
+    if given.get("resume") and given.get("overwrite"):
+        parser.error("--resume continues the run in --logdir, --overwrite deletes it: pick one")
     if given.get("resume"):
         if "logdir" not in given and "model" not in given:
             parser.error("--resume needs --logdir (or --model, for the default runs/<model>)")

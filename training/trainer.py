@@ -41,6 +41,8 @@ class Trainer:
         self.config = config
         self.strategy = strategy
         self.iterators = {}
+        # A fixed held-out `(images, labels)` batch for the pictures; set by the run.
+        self.preview = None
         self._probes = {}
         with strategy.scope():
             self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")

@@ -1,7 +1,6 @@
 """The command line of `python -m training.run`: help, defaults, and exit code 2 on bad options."""
 
 import dataclasses
-import os
 import subprocess
 import sys
 
@@ -54,6 +53,7 @@ def test_parser_keeps_only_the_given_options():
         (["--model", "sagan_refined", "--model-arg", "no_such_argument=1"], "no_such_argument"),
         (["--model", "autoencoder_none", "--conditional"], "--conditional applies to GANs"),
         (["--model", "sagan_refined", "--strategy", "tpu"], "invalid choice"),
+        (["--model", "sagan_refined", "--resume", "--overwrite"], "pick one"),
     ],
 )
 def test_bad_options_exit_with_code_2_before_any_work(argv, expected, tmp_path, capsys):
