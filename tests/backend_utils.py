@@ -33,13 +33,16 @@ def input_gradients(fn, *inputs):
     raise NotImplementedError(f"No gradient helper for backend {backend!r}")
 
 
-def compiled(fn):
-    """`fn` compiled the way the backend compiles for speed: XLA on TensorFlow, jit on JAX."""
+def compiled(fn, jit_compile=True):
+    """`fn` compiled by the backend: `tf.function` (with XLA if `jit_compile`), `jax.jit`, ...
+
+    JAX and PyTorch have one compiled mode, used whatever `jit_compile` says.
+    """
     backend = keras.backend.backend()
     if backend == "tensorflow":
         import tensorflow as tf
 
-        return tf.function(fn, jit_compile=True)
+        return tf.function(fn, jit_compile=jit_compile)
     if backend == "jax":
         import jax
 

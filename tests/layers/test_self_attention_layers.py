@@ -112,8 +112,9 @@ def test_unknown_spatial_size_at_build_time_and_non_square_inputs(layer_class):
         )
 
 
+@pytest.mark.parametrize("jit_compile", [False, True])
 @pytest.mark.parametrize("layer_class", LAYERS)
-def test_compiled_call_matches_eager_call(layer_class):
+def test_compiled_call_matches_eager_call(layer_class, jit_compile):
     x = random_images((2, 8, 8, 16))
     layer = built(layer_class, x.shape, pool_key_value=True, spectral_norm=True)
     eager = ops.convert_to_numpy(layer(x))
@@ -125,7 +126,10 @@ def test_compiled_call_matches_eager_call(layer_class):
         return outputs
 
     np.testing.assert_allclose(
-        ops.convert_to_numpy(compiled(forward)(trainable, non_trainable, x)), eager, rtol=1e-5, atol=1e-5
+        ops.convert_to_numpy(compiled(forward, jit_compile)(trainable, non_trainable, x)),
+        eager,
+        rtol=1e-5,
+        atol=1e-5,
     )
 
 
@@ -181,3 +185,24 @@ def test_refined_forward_backward_at_256x256():
     assert outputs.shape == x.shape and np.isfinite(outputs).all()
     (grad,) = input_gradients(lambda t: layer(t) ** 2, x)
     assert grad.shape == x.shape and np.isfinite(grad).all()
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow",
+    reason="only TensorFlow graphs trace with unknown spatial dimensions",
+)
+@pytest.mark.parametrize("layer_class", LAYERS)
+def test_tf_function_with_unknown_spatial_dimensions(layer_class):
+    import tensorflow as tf
+
+    layer = built(layer_class, (None, None, None, 16), pool_key_value=True)
+    forward = tf.function(
+        lambda x: layer(x, training=False),
+        input_signature=[tf.TensorSpec((None, None, None, 16), tf.float32)],
+    )
+    for shape in [(1, 8, 8, 16), (2, 6, 10, 16)]:
+        x = random_images(shape)
+        np.testing.assert_allclose(
+            forward(x).numpy(), ops.convert_to_numpy(layer(x)), rtol=1e-5, atol=1e-5
+        )
+    assert forward.experimental_get_tracing_count() == 1  # one trace serves every size
