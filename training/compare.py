@@ -1,14 +1,15 @@
 """Compares finished runs side by side: `python -m training.compare RUN_DIR [RUN_DIR ...]`.
 
 Reads each run's `config.json` and TensorBoard event files and prints a markdown table with,
-per run, the model, the steps trained, the mean steps/s and, for every scalar asked for, the
-last value and the best one (the highest for PSNR / SSIM, the lowest for anything else). This is
-how `docs/quality.md` compares softmax, refined and no attention: from the runs' own logs.
+per run, the model, the steps trained, the median steps/s and, for every scalar asked for, the
+last value and the best one (the highest for PSNR / SSIM, the lowest for anything else);
+`--plot FILE.png` also draws each tag against the step, one line per run. This is how
+`docs/quality.md` compares softmax, refined and no attention: from the runs' own logs.
 
 Example:
 
     python -m training.compare runs/quality/autoencoder_softmax runs/quality/autoencoder_refined \
-        --tags eval/psnr eval/ssim losses/reconstruction
+        --tags eval/psnr eval/ssim losses/reconstruction --plot psnr.png
 """
 
 import argparse
@@ -82,6 +83,32 @@ def markdown_table(rows, tags):
     return "\n".join(lines)
 
 
+def plot_curves(logdirs, tags, path):
+    """Writes a PNG with one panel per tag and one line per run, against the step."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    figure, axes = pyplot.subplots(1, len(tags), figsize=(5 * len(tags), 3.6), squeeze=False)
+    for logdir in logdirs:
+        scalars = read_scalars(logdir)
+        label = os.path.basename(os.path.normpath(logdir))
+        for axis, tag in zip(axes[0], tags):
+            points = scalars.get(tag, [])
+            if points:
+                steps, values = zip(*points)
+                axis.plot(steps, values, marker="o", markersize=3, label=label)
+    for axis, tag in zip(axes[0], tags):
+        axis.set_title(tag)
+        axis.set_xlabel("step")
+        axis.grid(alpha=0.3)
+        axis.legend(fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    pyplot.close(figure)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="python -m training.compare",
@@ -94,6 +121,7 @@ def main(argv=None):
         default=list(DEFAULT_TAGS),
         help="scalar tags to compare (default: %(default)s)",
     )
+    parser.add_argument("--plot", metavar="FILE.png", help="also plot the tags against the step")
     args = parser.parse_args(argv)
     for logdir in args.logdirs:
         if not os.path.isfile(os.path.join(logdir, config_lib.CONFIG_FILENAME)):
@@ -103,6 +131,8 @@ def main(argv=None):
             )
     rows = [summarise(logdir, args.tags) for logdir in args.logdirs]
     print(markdown_table(rows, args.tags))
+    if args.plot:
+        plot_curves(args.logdirs, args.tags, args.plot)
     return 0
 
 

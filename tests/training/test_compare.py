@@ -47,6 +47,16 @@ def test_command_prints_a_markdown_row_per_run(autoencoder_run, gan_run, capsys)
     assert "nan (nan)" in lines[3]  # a GAN has no PSNR
 
 
+def test_plot_draws_one_line_per_run_and_panel_per_tag(autoencoder_run, gan_run, tmp_path):
+    from PIL import Image
+
+    path = tmp_path / "curves.png"
+    args = [str(autoencoder_run), str(gan_run), "--tags", "eval/psnr", "losses/d_loss"]
+    assert compare.main([*args, "--plot", str(path)]) == 0
+    width, height = Image.open(path).size
+    assert width > 1.5 * height  # two panels side by side
+
+
 def test_command_rejects_a_directory_that_is_not_a_run(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         compare.main([str(tmp_path)])
