@@ -53,7 +53,7 @@ def search_largest_batch(
     probe,
     *,
     start=8,
-    max_batch=256,
+    max_batch=512,
     bisection_steps=3,
     budget_s=None,
     clock=time.monotonic,

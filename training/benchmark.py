@@ -115,8 +115,8 @@ def build_parser():
         help="image sides to search (default: the largest of --resolutions)",
     )
     search.add_argument(
-        "--max-batch", type=_positive(int), default=256, metavar="N",
-        help="largest batch size probed (default: 256)",
+        "--max-batch", type=_positive(int), default=512, metavar="N",
+        help="largest batch size probed (default: 512)",
     )
     search.add_argument(
         "--bisection-steps", type=int, default=3, metavar="N",

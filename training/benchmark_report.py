@@ -1,17 +1,25 @@
 """The model benchmark's report: markdown tables, the document, and a bar plot of step times."""
 
+import math
 from pathlib import Path
 
 import matplotlib
 
 # No display on servers and CI: render to files only.
 matplotlib.use("Agg")
-from matplotlib import pyplot  # noqa: E402  (must follow the backend choice)
+from matplotlib import pyplot, ticker  # noqa: E402  (must follow the backend choice)
 
 from keras_refined_sa.benchmark import report  # noqa: E402
 from training.benchmark_sweep import CONFIG_DESCRIPTIONS, CONFIGS, NO_ATTENTION  # noqa: E402
 
 KINDS = ("softmax", "refined", "none")
+_SECONDS = ticker.FuncFormatter(lambda seconds, _: report.format_seconds(seconds))
+
+
+def _some_seconds(seconds, _):
+    """Labels the minor ticks at 2 and 5 times a power of ten only, so that they stay legible."""
+    leading = round(seconds / 10 ** math.floor(math.log10(seconds)))
+    return report.format_seconds(seconds) if leading in (2, 5) else ""
 
 
 def _status(record):
@@ -195,10 +203,14 @@ def plot_step_times(rows, path, title):
             [row["config"].replace("_", "\n") for row in panel_rows], fontsize="small"
         )
         axis.set_yscale("log")
+        axis.yaxis.set_major_formatter(_SECONDS)
+        axis.yaxis.set_minor_formatter(ticker.FuncFormatter(_some_seconds))
         axis.set_title(f"{family}, {resolution} px")
         axis.grid(True, axis="y", which="both", alpha=0.3)
         axis.legend(fontsize="small")
-    axes[0][0].set_ylabel("median time per training step (s, log scale)")
+    axes[0][0].set_ylabel("median time per training step (log scale)")
+    low, high = axes[0][0].get_ylim()
+    axes[0][0].set_ylim(low, high * 3)  # Room for the legends above the tallest bars.
     figure.suptitle(title)
     figure.tight_layout()
     path = Path(path)
