@@ -290,12 +290,12 @@ def document(payload, name, rows):
             report.environment_markdown(environment),
             _settings_line(settings),
             _load_line(payload["records"]),
-            f"- Step: `trainer.train_step()` of `python -m training.run`'s trainer on a constant "
-            f"random batch (no data pipeline): for `sagan_*` one discriminator update on real and "
-            f"generated images, one generator update and the generator's moving average; for "
-            f"`autoencoder_*` one reconstruction update. Adam, the models' default settings.",
+            "- Step: `trainer.train_step()` of `python -m training.run`'s trainer on a constant "
+            "random batch (no data pipeline): for `sagan_*` one discriminator update on real and "
+            "generated images, one generator update and the generator's moving average; for "
+            "`autoencoder_*` one reconstruction update. Adam, the models' default settings.",
             f"- Memory: {memory}; *above baseline* subtracts what the process held once the "
-            f"trainer and its data existed.",
+            "trainer and its data existed.",
             "",
             "## Attention configurations",
             "",
