@@ -39,16 +39,6 @@ DEFAULT_RESOLUTIONS = (64, 128)
 CHILD_ENV = {"KERAS_BACKEND": "tensorflow"}
 
 
-def _positive(kind):
-    def parse(text):
-        value = kind(text)
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"must be positive, received {text}")
-        return value
-
-    return parse
-
-
 def _words(values):
     return " ".join(map(str, values))
 
@@ -67,7 +57,7 @@ def build_parser():
         help=f"zoo models (default: all: {_words(zoo.list_models())})",
     )
     sweep.add_argument(
-        "--resolutions", nargs="+", type=_positive(int), default=list(DEFAULT_RESOLUTIONS),
+        "--resolutions", nargs="+", type=report.positive(int), default=list(DEFAULT_RESOLUTIONS),
         metavar="PX", help=f"image sides (default: {_words(DEFAULT_RESOLUTIONS)})",
     )
     sweep.add_argument(
@@ -76,32 +66,32 @@ def build_parser():
         help=f"attention placements, of {configs} (default: all; see the report)",
     )
     sweep.add_argument(
-        "--batch-size", type=_positive(int), default=8, metavar="N",
+        "--batch-size", type=report.positive(int), default=8, metavar="N",
         help="images per step of the timed cases (default: 8)",
     )
     sweep.add_argument(
-        "--ch", type=_positive(int), default=16, metavar="N",
+        "--ch", type=report.positive(int), default=16, metavar="N",
         help="width of every model, zoo argument `ch` (default: 16)",
     )
     measurement = parser.add_argument_group("measurement")
     measurement.add_argument(
-        "--repeats", type=_positive(int), default=10, metavar="N",
+        "--repeats", type=report.positive(int), default=10, metavar="N",
         help="timed steps per case, at most (default: 10)",
     )
     measurement.add_argument(
-        "--warmup", type=_positive(int), default=2, metavar="N",
+        "--warmup", type=report.positive(int), default=2, metavar="N",
         help="untimed steps first; the first traces the step (default: 2)",
     )
     measurement.add_argument(
-        "--max-timing-s", type=_positive(float), default=30.0, metavar="S",
+        "--max-timing-s", type=report.positive(float), default=30.0, metavar="S",
         help="budget of a case's timed steps: slow cases get fewer repeats (default: 30)",
     )
     measurement.add_argument(
-        "--time-limit-s", type=_positive(float), default=600.0, metavar="S",
+        "--time-limit-s", type=report.positive(float), default=600.0, metavar="S",
         help="per case and per probe, imports included (default: 600)",
     )
     measurement.add_argument(
-        "--memory-limit-gb", type=_positive(float), default=12.0, metavar="GIB",
+        "--memory-limit-gb", type=report.positive(float), default=12.0, metavar="GIB",
         help="resident memory cap per case and per probe; above it: OOM (default: 12)",
     )
     search = parser.add_argument_group("largest batch that fits under the memory cap")
@@ -111,11 +101,11 @@ def build_parser():
         default=["highest"], help="attention placements to search (default: highest)",
     )
     search.add_argument(
-        "--search-resolutions", nargs="+", type=_positive(int), metavar="PX",
+        "--search-resolutions", nargs="+", type=report.positive(int), metavar="PX",
         help="image sides to search (default: the largest of --resolutions)",
     )
     search.add_argument(
-        "--max-batch", type=_positive(int), default=512, metavar="N",
+        "--max-batch", type=report.positive(int), default=512, metavar="N",
         help="largest batch size probed (default: 512)",
     )
     search.add_argument(
@@ -123,7 +113,7 @@ def build_parser():
         help="probes after doubling found a bracket; each halves it (default: 3)",
     )
     search.add_argument(
-        "--search-budget-s", type=_positive(float), default=600.0, metavar="S",
+        "--search-budget-s", type=report.positive(float), default=600.0, metavar="S",
         help="no probe of one model's search starts after this many seconds (default: 600)",
     )
     output = parser.add_argument_group("output")

@@ -1,7 +1,6 @@
 """The model benchmark's report: markdown tables, the document, and a bar plot of step times."""
 
 import math
-from pathlib import Path
 
 import matplotlib
 
@@ -9,7 +8,7 @@ import matplotlib
 matplotlib.use("Agg")
 from matplotlib import pyplot, ticker  # noqa: E402  (must follow the backend choice)
 
-from keras_refined_sa.benchmark import report  # noqa: E402
+from keras_refined_sa.benchmark import plots, report  # noqa: E402
 from training.benchmark_sweep import CONFIG_DESCRIPTIONS, CONFIGS, NO_ATTENTION  # noqa: E402
 
 KINDS = ("softmax", "refined", "none")
@@ -211,13 +210,7 @@ def plot_step_times(rows, path, title):
     axes[0][0].set_ylabel("median time per training step (log scale)")
     low, high = axes[0][0].get_ylim()
     axes[0][0].set_ylim(low, high * 3)  # Room for the legends above the tallest bars.
-    figure.suptitle(title)
-    figure.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=100)
-    pyplot.close(figure)
-    return path
+    return plots.save_figure(figure, title, path)
 
 
 def _failed(record):
@@ -228,17 +221,6 @@ def _failed(record):
 def plot_file(name):
     """The PNG of a run called `name`."""
     return f"{name}_time.png"
-
-
-def _load_line(records):
-    loads = [record["load_before"][0] for record in records]
-    if not loads:
-        return "- Load: no case ran."
-    return (
-        f"- Load: the 1-minute load average was {sum(loads) / len(loads):.2f} on average "
-        f"({min(loads):.2f} to {max(loads):.2f}) when the cases started; a case alone keeps it "
-        f"at up to about the number of cores, more is other work, which slows the cases it meets."
-    )
 
 
 def _settings_line(settings):
@@ -289,7 +271,7 @@ def document(payload, name, rows):
             "",
             report.environment_markdown(environment),
             _settings_line(settings),
-            _load_line(payload["records"]),
+            report.load_line(payload["records"]),
             "- Step: `trainer.train_step()` of `python -m training.run`'s trainer on a constant "
             "random batch (no data pipeline): for `sagan_*` one discriminator update on real and "
             "generated images, one generator update and the generator's moving average; for "

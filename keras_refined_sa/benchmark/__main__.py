@@ -29,16 +29,6 @@ from keras_refined_sa.benchmark.steps import PASSES
 from keras_refined_sa.benchmark.targets import evaluate_targets, targets_table
 
 
-def _positive(kind):
-    def parse(text):
-        value = kind(text)
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"must be positive, received {text}")
-        return value
-
-    return parse
-
-
 def _channels(text):
     value = int(text)
     if value <= 0 or value % 8:
@@ -89,17 +79,17 @@ def build_parser():
     )
     measurement = parser.add_argument_group("measurement")
     measurement.add_argument(
-        "--repeats", type=_positive(int), default=10, help="timed calls per case, at most (10)"
+        "--repeats", type=report.positive(int), default=10, help="timed calls per case, at most (10)"
     )
     measurement.add_argument(
         "--warmup",
-        type=_positive(int),
+        type=report.positive(int),
         default=2,
         help="untimed calls first: the first compiles, the next meet mapped memory (2)",
     )
     measurement.add_argument(
         "--max-timing-s",
-        type=_positive(float),
+        type=report.positive(float),
         default=30.0,
         help="budget of a case's timed calls: slow cases get fewer repeats (30)",
     )
@@ -108,13 +98,13 @@ def build_parser():
     )
     measurement.add_argument(
         "--time-limit-s",
-        type=_positive(float),
+        type=report.positive(float),
         default=600.0,
         help="per case, imports included; past it the case is a timeout (600)",
     )
     measurement.add_argument(
         "--memory-limit-gb",
-        type=_positive(float),
+        type=report.positive(float),
         default=14.0,
         help="resident memory cap per case in GiB; above it the case is OOM (14)",
     )
@@ -182,18 +172,6 @@ def run_sweep(args, argv):
     }
 
 
-def _load_line(records):
-    loads = [record["load_before"][0] for record in records]
-    if not loads:
-        return "- Load: no case ran."
-    return (
-        f"- Load: the 1-minute load average was {sum(loads) / len(loads):.2f} on average "
-        f"({min(loads):.2f} to {max(loads):.2f}) when the cases started; the sweep alone keeps "
-        f"it at up to about the number of cores in use, more is other work, which slows the "
-        f"cases it meets."
-    )
-
-
 def _compilation(environment, settings):
     backend = environment["keras_backend"]
     if backend == "tensorflow":
@@ -221,7 +199,7 @@ def _document(payload, name, targets):
             f"{settings['max_timing_s']:g} s; {_compilation(environment, settings)}; "
             f"each case in a fresh process, time limit {settings['time_limit_s']:g} s, memory cap "
             f"{report.format_bytes(settings['memory_limit_bytes'])}.",
-            _load_line(payload["records"]),
+            report.load_line(payload["records"]),
             f"- Memory: {memory}; *above baseline* subtracts what the process held once the "
             "block and its inputs existed. *× floor*: time / the projections' time. "
             "*load before*: the 1-minute load average when the case started.",

@@ -84,6 +84,11 @@ def plot_against_positions(
         axis.grid(True, which="both", alpha=0.3)
         axis.legend(fontsize="small")
     axes[0][0].set_ylabel(ylabel)
+    return save_figure(figure, title, path)
+
+
+def save_figure(figure, title, path):
+    """Titles, lays out, writes (creating the folder) and closes `figure`; returns the path."""
     figure.suptitle(title)
     figure.tight_layout()
     path = Path(path)

@@ -1,5 +1,6 @@
 """Writes benchmark results: JSON for machines, markdown for people."""
 
+import argparse
 import json
 import math
 from pathlib import Path
@@ -104,4 +105,29 @@ def environment_markdown(environment):
             f"(backend {environment['keras_backend']}: {libraries}), numpy {environment['numpy']}",
             f"- Load average (1, 5, 15 min): {load}",
         ]
+    )
+
+
+def positive(kind):
+    """An argparse `type` accepting only positive values of `kind` (`int` or `float`)."""
+
+    def parse(text):
+        value = kind(text)
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be positive, received {text}")
+        return value
+
+    return parse
+
+
+def load_line(records):
+    """The markdown line summarising the machine's load when a run's cases started."""
+    loads = [record["load_before"][0] for record in records]
+    if not loads:
+        return "- Load: no case ran."
+    return (
+        f"- Load: the 1-minute load average was {sum(loads) / len(loads):.2f} on average "
+        f"({min(loads):.2f} to {max(loads):.2f}) when the cases started; a case alone keeps it "
+        f"at up to about the number of cores in use, more is other work, which slows the cases "
+        f"it meets."
     )
