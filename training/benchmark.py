@@ -153,22 +153,8 @@ def check_args(parser, args):
         parser.error(f"--bisection-steps must be >= 0, received {args.bisection_steps}")
 
 
-def _progress(total):
-    count = 0
-
-    def on_result(case, result):
-        nonlocal count
-        count += 1
-        time = report.format_seconds(result.metrics.get("time_median_s"))
-        peak = report.format_bytes(result.metrics.get("peak_rss_bytes"))
-        print(
-            f"[{count}/{total}] {case.name}: {result.status} {time}/step, peak RSS {peak}, "
-            f"{result.wall_s:.0f} s wall, load {result.load_before[0]:.2f}"
-            + (f" -- {result.error.splitlines()[0]}" if result.error else ""),
-            flush=True,
-        )
-
-    return on_result
+def _describe_step(case, result):
+    return f"{report.format_seconds(result.metrics.get('time_median_s'))}/step"
 
 
 def _settings(args):
@@ -200,7 +186,7 @@ def run_sweep(args, settings):
         warmup=args.warmup,
         max_timing_s=args.max_timing_s,
     )
-    on_result = _progress(len(entries))
+    on_result = report.progress_printer(len(entries), _describe_step)
     records = []
     for config, case in entries:
         result = run_case(case, _limits(settings), env=CHILD_ENV)

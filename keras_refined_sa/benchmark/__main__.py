@@ -122,23 +122,9 @@ def build_parser():
     return parser
 
 
-def _progress(total):
-    count = 0
-
-    def on_result(case, result):
-        nonlocal count
-        count += 1
-        time = report.format_seconds(result.metrics.get("time_median_s"))
-        gflop = layer_sweep.case_gflop(case.params)
-        peak = report.format_bytes(result.metrics.get("peak_rss_bytes"))
-        print(
-            f"[{count}/{total}] {case.name}: {result.status} {time} ({gflop:.3g} GFLOP), "
-            f"peak RSS {peak}, {result.wall_s:.1f} s wall, load {result.load_before[0]:.2f}"
-            + (f" -- {result.error.splitlines()[0]}" if result.error else ""),
-            flush=True,
-        )
-
-    return on_result
+def _describe_case(case, result):
+    time = report.format_seconds(result.metrics.get("time_median_s"))
+    return f"{time} ({layer_sweep.case_gflop(case.params):.3g} GFLOP)"
 
 
 def run_sweep(args, argv):
@@ -157,7 +143,7 @@ def run_sweep(args, argv):
     cases = layer_sweep.sweep_cases(
         args.configs, args.channels, args.forms, args.passes, **settings
     )
-    results = run_cases(cases, limits, on_result=_progress(len(cases)))
+    results = run_cases(cases, limits, on_result=report.progress_printer(len(cases), _describe_case))
     records = layer_sweep.layer_records(cases, results)
     environment["load_average_at_end"] = list(os.getloadavg())
     devices = {(r["device_kind"], r["device_name"]) for r in records if "device_kind" in r}

@@ -131,3 +131,27 @@ def load_line(records):
         f"at up to about the number of cores in use, more is other work, which slows the cases "
         f"it meets."
     )
+
+
+def progress_printer(total, describe):
+    """An `on_result(case, result)` callback printing one line per finished case.
+
+    Args:
+        total: the number of cases of the run.
+        describe: `describe(case, result)` -> the case's measurement as text (its time, ...).
+    """
+    count = 0
+
+    def on_result(case, result):
+        nonlocal count
+        count += 1
+        peak = format_bytes(result.metrics.get("peak_rss_bytes"))
+        print(
+            f"[{count}/{total}] {case.name}: {result.status} {describe(case, result)}, "
+            f"peak RSS {peak}, {result.wall_s:.1f} s wall, load {result.load_before[0]:.2f}"
+            + (f" -- {result.error.splitlines()[0]}" if result.error else ""),
+            flush=True,
+        )
+
+    return on_result
+
