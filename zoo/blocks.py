@@ -13,9 +13,11 @@ Reference:
 
 import keras
 
-from keras_refined_sa.layers import ConditionalBatchNormalization
+from keras_refined_sa.layers import ConditionalBatchNormalization, SpectralNormalization
 
-# Batch-norm hyper-parameters of the official SAGAN code (TensorFlow's decay 0.9, epsilon 1e-5).
+# Batch-norm momentum 0.9 is BigGAN-PyTorch's (its momentum 0.1); the official SAGAN code uses
+# TensorFlow decay 0.9999 in the generator, 0.999 elsewhere. We keep 0.9: short runs need moving
+# statistics that follow the weights. Epsilon 1e-5.
 BATCH_NORM_MOMENTUM = 0.9
 BATCH_NORM_EPSILON = 1e-5
 
@@ -28,7 +30,7 @@ def spectral_layer(layer_class, *args, spectral_norm, name, **kwargs):
     if not spectral_norm:
         return layer_class(*args, name=name, **kwargs)
     inner = layer_class(*args, name=f"{name}_inner", **kwargs)
-    return keras.layers.SpectralNormalization(inner, name=name)
+    return SpectralNormalization(inner, name=name)
 
 
 def conv2d(filters, kernel_size, *, spectral_norm, name):

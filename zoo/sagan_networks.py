@@ -240,9 +240,8 @@ class SAGANDiscriminator(keras.Model):
 def _apply_projection(features, labels, num_classes):
     """The projection term `<embed(label), features>` of the discriminator, shape (batch, 1).
 
-    The class embedding is a spectrally normalised bias-free dense layer on one-hot labels:
-    the same matrix as an embedding table, but `SpectralNormalization` casts its output to the
-    input's dtype, which for an `Embedding` would be the integer labels'.
+    The class embedding is a spectrally normalised bias-free dense layer on one-hot labels: the
+    same matrix, and the same σ, as BigGAN's spectrally normalised embedding table.
     """
     one_hot = keras.layers.CategoryEncoding(
         num_classes, output_mode="one_hot", name="d_labels_one_hot"

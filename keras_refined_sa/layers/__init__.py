@@ -5,6 +5,7 @@ from keras_refined_sa.layers.conditional_batch_norm import ConditionalBatchNorma
 from keras_refined_sa.layers.global_sum_pooling import GlobalSumPooling2D
 from keras_refined_sa.layers.refined_self_attention import RefinedSelfAttention
 from keras_refined_sa.layers.self_attention import SelfAttention
+from keras_refined_sa.layers.spectral_normalization import SpectralNormalization
 
 __all__ = [
     "BaseSelfAttention",
@@ -12,4 +13,5 @@ __all__ = [
     "GlobalSumPooling2D",
     "RefinedSelfAttention",
     "SelfAttention",
+    "SpectralNormalization",
 ]

@@ -3,11 +3,26 @@
 import numpy as np
 
 
+def to_numpy(variable):
+    return np.asarray(variable.numpy() if hasattr(variable, "numpy") else variable, "float64")
+
+
+def spectral_sigma(matrix, vector_u):
+    """Miyato's σ estimate at inference: v = W u / |W u|, σ = vᵀ W u (u normalised first)."""
+    u = vector_u / np.linalg.norm(vector_u)
+    v = matrix @ u
+    v /= np.linalg.norm(v)
+    return v @ matrix @ u
+
+
 def kernel_matrix(projection):
-    """The (in, out) matrix of a 1×1 projection, with or without spectral normalisation."""
-    kernel = projection.kernel if hasattr(projection, "kernel") else projection.layer.kernel
-    kernel = np.asarray(kernel.numpy() if hasattr(kernel, "numpy") else kernel)
-    return kernel.reshape(kernel.shape[-2], kernel.shape[-1]).astype("float64")
+    """The (in, out) matrix of a 1×1 projection, divided by σ when spectrally normalised."""
+    if hasattr(projection, "vector_u"):
+        kernel = to_numpy(projection.layer.kernel)
+        matrix = kernel.reshape(-1, kernel.shape[-1])
+        return matrix / spectral_sigma(matrix, to_numpy(projection.vector_u))
+    kernel = to_numpy(projection.kernel)
+    return kernel.reshape(-1, kernel.shape[-1])
 
 
 def max_pool_2x2(features):
