@@ -1,7 +1,12 @@
 """The SAGAN self-attention block without its attention rule: projections, γ and the residual."""
 
 import keras
+import numpy as np
 from keras import ops
+
+from keras_refined_sa.layers.spectral_normalization import SpectralNormalization
+
+PROJECTIONS = ("query", "key", "value", "output")
 
 
 class BaseSelfAttention(keras.layers.Layer):
@@ -18,9 +23,13 @@ class BaseSelfAttention(keras.layers.Layer):
             the official SAGAN code.
         pool_key_value: max-pool keys and values 2×2 (stride 2) before attending, as the official
             SAGAN code does; needs even height and width.
-        spectral_norm: wrap the four projections in `keras.layers.SpectralNormalization`.
+        spectral_norm: wrap the four projections in `keras_refined_sa.layers.SpectralNormalization`
+            (Miyato's reparametrisation `W / σ(W)`).
         use_bias: whether the projections have a bias.
-        kernel_initializer: initializer of the projection kernels.
+        kernel_initializer: initializer of the projection kernels. Each projection gets its own
+            copy, as `keras.layers.MultiHeadAttention` does (one Keras initializer returns the
+            same values on every call); a seeded initializer gives each projection its own seed
+            derived from the given one, so the kernels are reproducible and distinct.
         gamma_initializer: initializer of γ. Defaults to zeros: the block starts as the identity.
         **kwargs: standard `keras.layers.Layer` arguments (`name`, `dtype`, ...).
 
@@ -66,6 +75,18 @@ class BaseSelfAttention(keras.layers.Layer):
         """Returns `(output, attention)` for `(batch, positions, channels)` tensors."""
         raise NotImplementedError
 
+    def attention_spec(self, num_queries, num_keys):
+        """Returns `(shape, dtype)` of what `attend` returns as attention, batch axis excluded.
+
+        Args:
+            num_queries: number of query positions n, or None if unknown until call time.
+            num_keys: number of key positions m, or None.
+        """
+        raise NotImplementedError
+
+    def _check_call_arguments(self, return_attention):
+        """Raises if the call arguments contradict the layer's configuration (subclasses)."""
+
     def _resolve_width(self, argument, configured, channels, divisor):
         if configured is not None:
             if configured > channels:
@@ -83,19 +104,25 @@ class BaseSelfAttention(keras.layers.Layer):
             )
         return channels // divisor
 
+    def _initializer_for(self, projection):
+        config = self.kernel_initializer.get_config()
+        seed = config.get("seed")
+        if isinstance(seed, int) and not isinstance(seed, bool):
+            entropy = (seed, PROJECTIONS.index(projection))
+            config["seed"] = int(np.random.SeedSequence(entropy).generate_state(1)[0] >> 1)
+        return self.kernel_initializer.__class__.from_config(config)
+
     def _projection(self, filters, name):
         conv = keras.layers.Conv2D(
             filters,
             kernel_size=1,
             use_bias=self.use_bias,
-            kernel_initializer=self.kernel_initializer,
+            kernel_initializer=self._initializer_for(name),
             dtype=self.dtype_policy,
             name=f"{name}_conv",
         )
         if self.spectral_norm:
-            return keras.layers.SpectralNormalization(
-                conv, dtype=self.dtype_policy, name=f"{name}_sn"
-            )
+            return SpectralNormalization(conv, dtype=self.dtype_policy, name=f"{name}_sn")
         return conv
 
     def build(self, input_shape):
@@ -112,6 +139,7 @@ class BaseSelfAttention(keras.layers.Layer):
             )
         key_width = self._resolve_width("key_channels", self.key_channels, channels, 8)
         value_width = self._resolve_width("value_channels", self.value_channels, channels, 2)
+        self.key_width, self.value_width = key_width, value_width
         self.query_projection = self._projection(key_width, "query")
         self.key_projection = self._projection(key_width, "key")
         self.value_projection = self._projection(value_width, "value")
@@ -146,6 +174,7 @@ class BaseSelfAttention(keras.layers.Layer):
         return ops.reshape(tensor, (batch, -1, channels))
 
     def call(self, inputs, return_attention=False, training=None):
+        self._check_call_arguments(return_attention)
         self._check_call_input(inputs)
         query = self.query_projection(inputs, training=training)
         key = self.key_projection(inputs, training=training)
@@ -167,6 +196,19 @@ class BaseSelfAttention(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
+
+    def compute_output_spec(self, inputs, return_attention=False, training=None):
+        self._check_call_arguments(return_attention)
+        outputs = keras.KerasTensor(inputs.shape, dtype=self.compute_dtype)
+        if not return_attention:
+            return outputs
+        height, width = inputs.shape[1:3]
+        num_queries = height * width if height is not None and width is not None else None
+        num_keys = num_queries
+        if self.pool_key_value and num_queries is not None:
+            num_keys = num_queries // 4
+        shape, dtype = self.attention_spec(num_queries, num_keys)
+        return outputs, keras.KerasTensor((inputs.shape[0], *shape), dtype=dtype)
 
     def get_config(self):
         config = super().get_config()

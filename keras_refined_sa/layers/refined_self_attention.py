@@ -41,3 +41,6 @@ class RefinedSelfAttention(BaseSelfAttention):
     def attend(self, query, key, value):
         context = attention_ops.channel_attention(key, value)
         return keras.ops.matmul(query, keras.ops.cast(context, query.dtype)), context
+
+    def attention_spec(self, num_queries, num_keys):
+        return (self.key_width, self.value_width), "float32"

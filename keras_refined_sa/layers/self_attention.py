@@ -42,20 +42,22 @@ class SelfAttention(BaseSelfAttention):
         super().__init__(**kwargs)
         self.fused = bool(fused)
 
-    def call(self, inputs, return_attention=False, training=None):
+    def _check_call_arguments(self, return_attention):
         if self.fused and return_attention:
             raise ValueError(
                 "A fused SelfAttention cannot return its attention map: the fused kernels never "
                 "form it. Received: fused=True with return_attention=True. Build the layer with "
                 "fused=False to visualise the map."
             )
-        return super().call(inputs, return_attention=return_attention, training=training)
 
     def attend(self, query, key, value):
         if self.fused:
             return attention_ops.fused_softmax_attention(query, key, value), None
         attention_map = attention_ops.softmax_attention_map(query, key)
         return keras.ops.matmul(attention_map, value), attention_map
+
+    def attention_spec(self, num_queries, num_keys):
+        return (num_queries, num_keys), self.compute_dtype
 
     def get_config(self):
         return {**super().get_config(), "fused": self.fused}

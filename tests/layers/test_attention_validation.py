@@ -1,5 +1,6 @@
 """Bad arguments and inputs get a ValueError that names the argument, the value and what is allowed."""
 
+import keras
 import numpy as np
 import pytest
 
@@ -71,3 +72,8 @@ def test_fused_layer_refuses_to_return_the_attention_map():
     layer = SelfAttention(fused=True)
     with pytest.raises(ValueError, match=r"fused=True with return_attention=True"):
         layer(np.zeros((1, 4, 4, 16), "float32"), return_attention=True)
+
+
+def test_fused_layer_refuses_to_return_the_attention_map_symbolically():
+    with pytest.raises(ValueError, match=r"fused=True with return_attention=True"):
+        SelfAttention(fused=True)(keras.Input((4, 4, 16)), return_attention=True)

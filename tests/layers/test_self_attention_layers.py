@@ -1,5 +1,10 @@
 """Behaviour of SelfAttention and RefinedSelfAttention: the maths, shapes, precision, compilation."""
 
+import os
+import pathlib
+import subprocess
+import sys
+
 import keras
 import numpy as np
 import pytest
@@ -133,21 +138,6 @@ def test_compiled_call_matches_eager_call(layer_class, jit_compile):
     )
 
 
-def test_spectral_norm_updates_kernels_only_when_training():
-    x = random_images((1, 8, 8, 16))
-    layer = built(RefinedSelfAttention, x.shape, spectral_norm=True)
-    before = [ops.convert_to_numpy(w) for w in layer.weights]
-    layer(x, training=False)
-    for old, new in zip(before, layer.weights):
-        np.testing.assert_array_equal(old, ops.convert_to_numpy(new))
-    # Each training call runs one power iteration; repeated calls converge to σ(kernel) = 1.
-    for _ in range(30):
-        layer(x, training=True)
-    kernel = ops.convert_to_numpy(layer.query_projection.layer.kernel).reshape(16, 2)
-    assert np.abs(kernel - before[1].reshape(16, 2)).max() > 1e-3
-    np.testing.assert_allclose(np.linalg.svd(kernel, compute_uv=False)[0], 1.0, rtol=1e-3)
-
-
 @pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
 def test_refined_mixed_precision_at_128x128_does_not_overflow(policy):
     # Positive inputs and kernels make k·v ≈ 64 at every pixel: summed over n = 16,384 pixels
@@ -177,14 +167,30 @@ def test_softmax_mixed_precision_runs_and_stays_close(policy):
     assert_relative_close(outputs - x, expected - x, 5e-2)
 
 
-def test_refined_forward_backward_at_256x256():
-    """n = 65,536: an n×n float32 matrix alone would need 16 GiB, more than the CI machine."""
-    x = random_images((1, 256, 256, 32))
-    layer = built(RefinedSelfAttention, x.shape, pool_key_value=False)
-    outputs = ops.convert_to_numpy(layer(x))
-    assert outputs.shape == x.shape and np.isfinite(outputs).all()
-    (grad,) = input_gradients(lambda t: layer(t) ** 2, x)
-    assert grad.shape == x.shape and np.isfinite(grad).all()
+def run_under_memory_limit(form):
+    """Runs `form` forward and backward at 256×256 in a subprocess capped at +3 GiB of memory."""
+    environment = {**os.environ, "KERAS_BACKEND": keras.backend.backend()}
+    return subprocess.run(
+        [sys.executable, "-m", "tests.layers.run_under_memory_limit", form],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=pathlib.Path(__file__).parents[2],
+        timeout=300,
+    )
+
+
+def test_refined_forward_backward_at_256x256_without_an_n_by_n_tensor():
+    """n = 65,536: any n×n float32 tensor needs 16 GiB, far past the subprocess's limit."""
+    result = run_under_memory_limit("refined")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip().endswith("ok")
+
+
+def test_the_memory_limit_stops_a_quadratic_form():
+    # The limit would let an n×n implementation through if it were too generous: softmax fails.
+    result = run_under_memory_limit("softmax")
+    assert result.returncode != 0 and "ok" not in result.stdout
 
 
 @pytest.mark.skipif(
@@ -206,3 +212,68 @@ def test_tf_function_with_unknown_spatial_dimensions(layer_class):
             forward(x).numpy(), ops.convert_to_numpy(layer(x)), rtol=1e-5, atol=1e-5
         )
     assert forward.experimental_get_tracing_count() == 1  # one trace serves every size
+
+
+def projection_kernels(layer):
+    def kernel(projection):
+        if hasattr(projection, "vector_u"):
+            projection = projection.layer
+        return ops.convert_to_numpy(projection.kernel).reshape(-1)
+
+    return [
+        kernel(getattr(layer, f"{name}_projection")) for name in ("query", "key", "value", "output")
+    ]
+
+
+@pytest.mark.parametrize("layer_class", LAYERS)
+@pytest.mark.parametrize("spectral_norm", [False, True])
+@pytest.mark.parametrize("initializer", ["glorot_uniform", "he_normal"])
+def test_each_projection_draws_its_own_initial_kernel(layer_class, spectral_norm, initializer):
+    # One Keras initializer instance returns the same values on every call: shared, it made q = k.
+    layer = layer_class(spectral_norm=spectral_norm, kernel_initializer=initializer)
+    layer.build((None, 8, 8, 64))
+    query, key, value, output = projection_kernels(layer)
+    assert not np.array_equal(query, key)
+    assert not np.array_equal(value[: query.size], query)
+    assert not np.array_equal(output[: value.size], value)
+
+
+@pytest.mark.parametrize("layer_class", LAYERS)
+def test_seeded_initializer_gives_reproducible_distinct_kernels(layer_class):
+    def build(seed):
+        layer = layer_class(kernel_initializer=keras.initializers.GlorotUniform(seed=seed))
+        layer.build((None, 8, 8, 64))
+        return projection_kernels(layer)
+
+    first, again, other_seed = build(3), build(3), build(4)
+    for kernel, repeated in zip(first, again):
+        np.testing.assert_array_equal(kernel, repeated)
+    assert not np.array_equal(first[0], first[1])
+    assert not np.array_equal(first[0], other_seed[0])
+
+
+@pytest.mark.parametrize("layer_class", LAYERS)
+@pytest.mark.parametrize("pool", [False, True])
+def test_functional_model_outputs_the_attention(layer_class, pool):
+    inputs = keras.Input((8, 6, 64))
+    outputs, attention = layer_class(pool_key_value=pool)(inputs, return_attention=True)
+    model = keras.Model(inputs, [outputs, attention])
+    x = random_images((2, 8, 6, 64))
+    predicted_outputs, predicted_attention = model.predict(x, verbose=0)
+    eager_outputs, eager_attention = model.layers[-1](x, return_attention=True)
+    assert tuple(attention.shape[1:]) == predicted_attention.shape[1:]
+    assert keras.backend.standardize_dtype(attention.dtype) == "float32"
+    np.testing.assert_allclose(predicted_outputs, ops.convert_to_numpy(eager_outputs), atol=1e-6)
+    np.testing.assert_allclose(
+        predicted_attention, ops.convert_to_numpy(eager_attention), atol=1e-6
+    )
+    expected = (48, 12 if pool else 48) if layer_class is SelfAttention else (8, 32)
+    assert predicted_attention.shape == (2, *expected)
+
+
+def test_symbolic_attention_shape_with_unknown_spatial_size():
+    inputs = keras.Input((None, None, 64))
+    _, attention = SelfAttention()(inputs, return_attention=True)
+    _, context = RefinedSelfAttention()(inputs, return_attention=True)
+    assert tuple(attention.shape) == (None, None, None)
+    assert tuple(context.shape) == (None, 8, 32)

@@ -131,3 +131,41 @@ def test_mixed_precision_models_return_float32(family):
         outputs = network(sample_inputs(network), training=False)
         assert keras.backend.standardize_dtype(outputs.dtype) == "float32"
         assert np.isfinite(ops.convert_to_numpy(outputs)).all()
+
+
+def spectral_wrappers(network):
+    """Every spectral-norm wrapper of `network`, inside attention blocks too."""
+    return [
+        layer
+        for layer in network._flatten_layers(include_self=False, recursive=True)
+        if "SpectralNormalization" in type(layer).__name__
+    ]
+
+
+@pytest.mark.parametrize("name", [n for n in zoo.list_models() if not n.endswith("_none")])
+def test_attention_projections_start_distinct(name):
+    # One shared initializer instance made the query and key kernels equal in every model.
+    for network in networks(build(name)).values():
+        for layer in attention_layers(network):
+            query, key = (
+                getattr(layer, f"{projection}_projection") for projection in ("query", "key")
+            )
+            kernels = [
+                ops.convert_to_numpy(getattr(p, "layer", p).kernel) for p in (query, key)
+            ]
+            assert not np.array_equal(*kernels), layer.name
+
+
+@pytest.mark.parametrize("name", ["sagan_refined", "sagan_softmax"])
+def test_spectral_normalization_is_the_reparametrisation_everywhere(name):
+    from keras_refined_sa.layers import SpectralNormalization
+
+    for network in networks(build(name)).values():
+        wrappers = spectral_wrappers(network)
+        assert wrappers and all(isinstance(w, SpectralNormalization) for w in wrappers)
+        network(sample_inputs(network), training=True)
+        for wrapper in wrappers:
+            matrix = ops.convert_to_numpy(wrapper.normalized_kernel())
+            matrix = matrix.reshape(-1, matrix.shape[-1])
+            sigma = np.linalg.svd(matrix, compute_uv=False)[0]
+            assert sigma == pytest.approx(1.0, abs=0.05), wrapper.name
