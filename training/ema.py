@@ -8,9 +8,15 @@ class ExponentialMovingAverage:
 
     The average lives in a second model of the same architecture (e.g.
     `keras.models.clone_model(generator)`), so sampling, checkpointing and exporting the
-    averaged generator need nothing special: it is a Keras model like any other. Trainable
-    weights are averaged; non-trainable ones (batch-norm statistics, spectral-norm vectors) are
-    copied, as BigGAN does.
+    averaged generator need nothing special: it is a Keras model like any other.
+
+    Every floating-point weight is averaged with the same decay, trainable or not: the batch-norm
+    moving statistics and the spectral-norm power-iteration vectors too. This is what BigGAN
+    does (its EMA averages every entry of the generator's state dict, buffers included). An
+    averaged spectral-norm vector u is valid: `SpectralNormalization` re-normalises u where it
+    uses it, so only u's direction matters. Averaged batch-norm statistics are BigGAN's choice;
+    the alternative, not done here, is to recompute them for the averaged weights ("standing
+    statistics"). Weights that are not floating point (none in the zoo) are copied.
 
     Args:
         model: the trained `keras.Model`.
@@ -68,7 +74,7 @@ class ExponentialMovingAverage:
         decay = tf.minimum(self.decay, (1.0 + updates) / (10.0 + updates))
         decay = tf.where(updates < 0, 0.0, decay)
         for average, weight in zip(self.average.weights, self.model.weights):
-            if weight.trainable:
+            if tf.as_dtype(weight.dtype).is_floating:
                 rate = 1.0 - tf.cast(decay, weight.dtype)
                 average.assign_add(rate * (weight.value - average.value))
             else:

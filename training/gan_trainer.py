@@ -20,10 +20,11 @@ class GANTrainer(Trainer):
 
     Each step makes `n_disc` discriminator updates, each on a fresh real batch, then one
     generator update, with the hinge loss and two Adam optimizers (by default the two
-    time-scale rule: G 1e-4, D 4e-4, beta_1 0, beta_2 0.9). After each generator update an
-    exponential moving average of the generator's weights (`ema_generator`) moves towards the
-    generator; the samples TensorBoard shows come from it, from fixed noise. When the pair is
-    class-conditional the discriminator sees the real labels and the generator draws uniform ones.
+    time-scale rule: G 1e-4, D 4e-4, beta_1 0, beta_2 0.9; beta_2 0.9 is the SAGAN paper's, the
+    official code runs 0.999). After each generator update an exponential moving average of the
+    generator's weights (`ema_generator`) moves towards the generator; the samples TensorBoard
+    shows come from it, from fixed noise. When the pair is class-conditional the discriminator
+    sees the real labels and the generator draws uniform ones.
 
     Args:
         config: the run's `TrainConfig` with the model defaults filled in.

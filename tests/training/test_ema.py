@@ -14,7 +14,7 @@ def tiny_model():
     return keras.Model(inputs, outputs)
 
 
-def test_reset_copies_and_update_averages_trainable_weights_and_copies_the_others():
+def test_reset_copies_and_update_averages_every_float_weight():
     model, average = tiny_model(), tiny_model()
     ema = ExponentialMovingAverage(model, average, decay=0.5, start_step=0)
     ema.reset()
@@ -25,10 +25,58 @@ def test_reset_copies_and_update_averages_trainable_weights_and_copies_the_other
     for weight in model.weights:
         weight.assign(weight.numpy() + 1.0)
     ema.update(step=100)  # past the ramp: the decay is the configured 0.5
-    for weight, before, shadow in zip(model.weights, old, average.weights):
-        expected = 0.5 * before + 0.5 * (before + 1.0) if weight.trainable else before + 1.0
-        np.testing.assert_allclose(shadow.numpy(), expected, rtol=1e-6)
+    for before, shadow in zip(old, average.weights):
+        np.testing.assert_allclose(shadow.numpy(), before + 0.5, rtol=1e-6)
     assert any(not w.trainable for w in model.weights)  # BN statistics were covered
+
+
+def test_non_trainable_weights_are_averaged_not_copied():
+    # BigGAN averages every state entry, buffers included: the batch-norm moving statistics
+    # of the average are the exponential moving average of the model's, not its last values.
+    model, average = tiny_model(), tiny_model()
+    batch_norm = model.layers[-1]
+    decay = 0.9
+    ema = ExponentialMovingAverage(model, average, decay=decay, start_step=0)
+    ema.reset()
+    expected = {id(w): w.numpy() for w in batch_norm.non_trainable_weights}
+    rng = np.random.default_rng(0)
+    for step in range(1000, 1004):  # past the ramp: the decay is the configured 0.9
+        for weight in batch_norm.non_trainable_weights:
+            value = rng.uniform(0.5, 2.0, size=weight.shape).astype("float32")
+            weight.assign(value)
+            expected[id(weight)] = decay * expected[id(weight)] + (1.0 - decay) * value
+        ema.update(step)
+    shadows = dict(zip([id(w) for w in model.weights], average.weights))
+    for weight in batch_norm.non_trainable_weights:
+        shadow = shadows[id(weight)].numpy()
+        np.testing.assert_allclose(shadow, expected[id(weight)], rtol=1e-5)
+        assert not np.allclose(shadow, weight.numpy())  # not a copy of the live statistics
+    assert {w.path.split("/")[-1] for w in batch_norm.non_trainable_weights} >= {
+        "moving_mean",
+        "moving_variance",
+    }
+
+
+class Counter(keras.layers.Layer):
+    """The identity, with an integer non-trainable weight."""
+
+    def build(self, input_shape):
+        self.count = self.add_weight(shape=(), dtype="int32", initializer="zeros", trainable=False)
+
+    def call(self, inputs):
+        return inputs
+
+
+def test_non_float_weights_are_copied():
+    def counter_model():
+        return keras.Sequential([keras.Input((3,)), keras.layers.Dense(2), Counter()])
+
+    model, average = counter_model(), counter_model()
+    ema = ExponentialMovingAverage(model, average, decay=0.5)
+    ema.reset()
+    model.layers[-1].count.assign(7)
+    ema.update(step=100)
+    assert int(average.layers[-1].count.numpy()) == 7
 
 
 @pytest.mark.parametrize(
