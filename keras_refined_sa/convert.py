@@ -25,8 +25,12 @@ def convert_attention(model, attention):
 
     Example:
 
-    >>> softmax_model.load_weights("sagan_softmax.weights.h5")
+    >>> inputs = keras.Input((8, 8, 16))
+    >>> softmax_model = keras.Model(inputs, SelfAttention()(inputs))
+    >>> # softmax_model.load_weights("softmax.weights.h5"): a trained model's weights
     >>> refined_model = convert_attention(softmax_model, "refined")
+    >>> type(refined_model.layers[-1]).__name__
+    'RefinedSelfAttention'
     """
     if attention not in ATTENTION_CLASSES:
         raise ValueError(

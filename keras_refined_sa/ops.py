@@ -43,7 +43,7 @@ def softmax_attention_map(query, key):
 
     >>> q = keras.random.normal((2, 16, 4))
     >>> k = keras.random.normal((2, 16, 4))
-    >>> softmax_attention_map(q, k).shape
+    >>> tuple(softmax_attention_map(q, k).shape)
     (2, 16, 16)
     """
     logits = ops.matmul(query, _transpose_positions(key))
@@ -58,7 +58,7 @@ def softmax_attention(query, key, value):
 
     >>> q, k = keras.random.normal((2, 64, 4)), keras.random.normal((2, 64, 4))
     >>> v = keras.random.normal((2, 64, 16))
-    >>> softmax_attention(q, k, v).shape
+    >>> tuple(softmax_attention(q, k, v).shape)
     (2, 64, 16)
     """
     return ops.matmul(softmax_attention_map(query, key), value)
@@ -74,7 +74,7 @@ def fused_softmax_attention(query, key, value):
 
     >>> q, k = keras.random.normal((2, 64, 4)), keras.random.normal((2, 64, 4))
     >>> v = keras.random.normal((2, 64, 16))
-    >>> fused_softmax_attention(q, k, v).shape
+    >>> tuple(fused_softmax_attention(q, k, v).shape)
     (2, 64, 16)
     """
     key_channels, value_channels = query.shape[-1], value.shape[-1]
@@ -102,7 +102,7 @@ def dot_product_attention(query, key, value):
 
     >>> q, k = keras.random.normal((2, 64, 4)), keras.random.normal((2, 64, 4))
     >>> v = keras.random.normal((2, 64, 16))
-    >>> dot_product_attention(q, k, v).shape
+    >>> tuple(dot_product_attention(q, k, v).shape)
     (2, 64, 16)
     """
     affinity = ops.matmul(query, _transpose_positions(key))
@@ -118,7 +118,7 @@ def channel_attention(key, value):
     Example:
 
     >>> k, v = keras.random.normal((2, 64, 4)), keras.random.normal((2, 64, 16))
-    >>> channel_attention(k, v).shape
+    >>> tuple(channel_attention(k, v).shape)
     (2, 4, 16)
     """
     key = ops.cast(key, _ACCUMULATION_DTYPE)
@@ -135,7 +135,7 @@ def refined_attention(query, key, value):
 
     >>> q, k = keras.random.normal((2, 64, 4)), keras.random.normal((2, 64, 4))
     >>> v = keras.random.normal((2, 64, 16))
-    >>> refined_attention(q, k, v).shape
+    >>> tuple(refined_attention(q, k, v).shape)
     (2, 64, 16)
     """
     context = ops.cast(channel_attention(key, value), query.dtype)

@@ -44,9 +44,11 @@ def register_family(family):
 
     Example:
 
-    >>> @register_family("sagan")
-    ... class SAGAN:
-    ...     def __init__(self, attention="refined", resolution=128): ...
+    >>> @register_family("tiny_autoencoder")
+    ... class TinyAutoencoder:
+    ...     def __init__(self, attention="refined", resolution=32): ...
+    >>> create("tiny_autoencoder_none").__class__.__name__
+    'TinyAutoencoder'
     """
 
     def decorator(constructor):

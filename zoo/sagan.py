@@ -55,7 +55,7 @@ class SAGAN:
 
     >>> gan = SAGAN(attention="refined", resolution=32, ch=8)
     >>> images = gan.generator(keras.random.normal((2, gan.latent_dim)))
-    >>> gan.discriminator(images).shape
+    >>> tuple(gan.discriminator(images).shape)
     (2, 1)
     """
 

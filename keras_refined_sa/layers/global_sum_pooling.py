@@ -24,7 +24,7 @@ class GlobalSumPooling2D(keras.layers.Layer):
     Example:
 
     >>> x = np.ones((2, 4, 5, 3))
-    >>> GlobalSumPooling2D()(x).shape
+    >>> tuple(GlobalSumPooling2D()(x).shape)
     (2, 3)
 
     Reference:

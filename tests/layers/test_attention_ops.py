@@ -46,13 +46,40 @@ def test_refined_gradients_equal_quadratic_gradients(shape):
     cotangent = cotangent.astype("float32")
 
     def weighted(attention):
-        return lambda q, k, v: attention(q, k, v) * cotangent
+        return lambda q, k, v: attention(q, k, v) * ops.convert_to_tensor(cotangent)
 
     refined = input_gradients(weighted(attention_ops.refined_attention), q, k, v)
     quadratic = input_gradients(weighted(attention_ops.dot_product_attention), q, k, v)
     for refined_grad, quadratic_grad in zip(refined, quadratic):
         assert np.abs(quadratic_grad).max() > 0
         assert_relative_close(refined_grad, quadratic_grad, 1e-5)
+
+
+@pytest.mark.parametrize("shape", [SHAPES[1], SHAPES[2]])
+def test_refined_outputs_and_gradients_match_a_float64_reference(shape):
+    """Independent of the project's normaliser: the derivative of sum(c ⊙ q kᵀ v / m), n ≠ m."""
+    q, k, v = random_qkv(*shape)
+    m = shape[2]
+    cotangent = np.random.default_rng(2).normal(size=(shape[0], shape[1], shape[4]))
+    q64, k64, v64 = (t.astype("float64") for t in (q, k, v))
+    context = k64.transpose(0, 2, 1) @ v64 / m  # (batch, C_k, C_v)
+    upstream = q64.transpose(0, 2, 1) @ cotangent  # d sum / d context
+    expected = [
+        cotangent @ context.transpose(0, 2, 1),
+        v64 @ upstream.transpose(0, 2, 1) / m,
+        k64 @ upstream / m,
+    ]
+    outputs = ops.convert_to_numpy(attention_ops.refined_attention(q, k, v))
+    assert_relative_close(outputs, q64 @ context, 1e-5)
+    gradients = input_gradients(
+        lambda q, k, v: attention_ops.refined_attention(q, k, v)
+        * ops.convert_to_tensor(cotangent.astype("float32")),
+        q,
+        k,
+        v,
+    )
+    for gradient, reference in zip(gradients, expected):
+        assert_relative_close(gradient, reference, 1e-5)
 
 
 def test_refined_differs_from_softmax():
