@@ -74,8 +74,9 @@ def test_refined_layer_equals_quadratic_layer_outputs_and_gradients(shape, pool)
 
     assert_relative_close(difference_from_input(refined), difference_from_input(quadratic), 1e-5)
     cotangent = random_images(shape, seed=3)
-    (refined_grad,) = input_gradients(lambda t: refined(t) * cotangent, x)
-    (quadratic_grad,) = input_gradients(lambda t: quadratic(t) * cotangent, x)
+    cotangent_tensor = ops.convert_to_tensor(cotangent)
+    (refined_grad,) = input_gradients(lambda t: refined(t) * cotangent_tensor, x)
+    (quadratic_grad,) = input_gradients(lambda t: quadratic(t) * cotangent_tensor, x)
     assert_relative_close(refined_grad - cotangent, quadratic_grad - cotangent, 1e-5)
 
 
