@@ -173,12 +173,37 @@ class BaseSelfAttention(keras.layers.Layer):
         batch, channels = ops.shape(tensor)[0], tensor.shape[-1]
         return ops.reshape(tensor, (batch, -1, channels))
 
+    def _matrix_and_bias(self, projection, training):
+        """A q/k/v projection's kernel (W/σ(W) with `spectral_norm`) as a `(C, width)` matrix in
+        the compute dtype, and its bias (None without `use_bias`)."""
+        if self.spectral_norm:
+            conv, kernel = projection.layer, projection.normalized_kernel(bool(training))
+        else:
+            conv, kernel = projection, projection.kernel
+        kernel = ops.cast(ops.reshape(kernel, kernel.shape[-2:]), self.compute_dtype)
+        bias = ops.cast(conv.bias, self.compute_dtype) if self.use_bias else None
+        return kernel, bias
+
+    def _query_key_value(self, inputs, training):
+        """q, k and v from one matmul of the inputs with the three kernels concatenated.
+
+        One matmul with `2 C_k + C_v` outputs is faster than three 1×1 convolutions: a
+        forward+backward step of the block takes about 0.92× the time on TensorFlow and 0.6 to
+        0.7× on JAX, CPU ("Fused q/k/v projections" in docs/benchmarks.md). Only the computation
+        is fused: each projection keeps its own variables, spectrally normalised (and u updated)
+        on its own.
+        """
+        projections = (self.query_projection, self.key_projection, self.value_projection)
+        kernels, biases = zip(*(self._matrix_and_bias(p, training) for p in projections))
+        outputs = ops.matmul(inputs, ops.concatenate(kernels, axis=-1))
+        if self.use_bias:
+            outputs = outputs + ops.concatenate(biases)
+        return ops.split(outputs, [self.key_width, 2 * self.key_width], axis=-1)
+
     def call(self, inputs, return_attention=False, training=None):
         self._check_call_arguments(return_attention)
         self._check_call_input(inputs)
-        query = self.query_projection(inputs, training=training)
-        key = self.key_projection(inputs, training=training)
-        value = self.value_projection(inputs, training=training)
+        query, key, value = self._query_key_value(inputs, training)
         if self.pool_key_value:
             key = ops.max_pool(key, pool_size=2, strides=2)
             value = ops.max_pool(value, pool_size=2, strides=2)
