@@ -2,6 +2,8 @@
 
 import keras
 from keras import ops
+# Keras exports no public way to read a variable without mixed-precision autocasting; σ and u must
+# be computed from the float32 kernel, not from its float16 copy.
 from keras.src.backend import AutocastScope
 
 # Power iterations run on the first kernel when the wrapper is built, as
