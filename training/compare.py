@@ -18,9 +18,9 @@ import os
 import sys
 
 import numpy as np
-import tensorflow as tf
 
 from training import config as config_lib
+from training import quiet
 
 DEFAULT_TAGS = ("eval/psnr", "eval/ssim")
 SPEED_TAG = "speed/steps_per_sec"
@@ -30,6 +30,8 @@ HIGHER_IS_BETTER = ("psnr", "ssim")
 
 def read_scalars(logdir):
     """`{tag: [(step, value), ...]}` of every scalar in the run's event files, by step."""
+    import tensorflow as tf
+
     scalars = {}
     for path in sorted(glob.glob(os.path.join(logdir, "events.out.tfevents.*"))):
         for record in tf.data.TFRecordDataset(path):
@@ -43,6 +45,8 @@ def read_scalars(logdir):
 
 def _scalar(value):
     """The number a summary value holds, or None for images, text and other tensors."""
+    import tensorflow as tf
+
     if not value.HasField("tensor"):
         return float(value.simple_value) if value.HasField("simple_value") else None
     array = tf.make_ndarray(value.tensor)
@@ -122,6 +126,7 @@ def main(argv=None):
         help="scalar tags to compare (default: %(default)s)",
     )
     parser.add_argument("--plot", metavar="FILE.png", help="also plot the tags against the step")
+    quiet.add_verbose_option(parser)
     args = parser.parse_args(argv)
     for logdir in args.logdirs:
         if not os.path.isfile(os.path.join(logdir, config_lib.CONFIG_FILENAME)):
@@ -129,6 +134,7 @@ def main(argv=None):
                 f"{logdir} holds no {config_lib.CONFIG_FILENAME}: not a run directory of "
                 "python -m training.run."
             )
+    quiet.import_tensorflow(args.verbose)  # before `read_scalars` imports it
     rows = [summarise(logdir, args.tags) for logdir in args.logdirs]
     print(markdown_table(rows, args.tags))
     if args.plot:

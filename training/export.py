@@ -9,6 +9,8 @@ import argparse
 import os
 import sys
 
+from training import quiet
+
 DESCRIPTION = __doc__.split("\n\n", 1)[1]
 
 
@@ -22,6 +24,7 @@ def build_parser():
     parser.add_argument(
         "--no-ema", action="store_true", help="export the raw generator, not its moving average"
     )
+    quiet.add_verbose_option(parser)
     return parser
 
 
@@ -31,11 +34,12 @@ def main(argv=None):
     if not args.output.endswith(".keras"):
         parser.error(f"--output must end in .keras, received {args.output!r}")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    from training.checkpoints import CheckpointError
-    from training.trained_run import load_trained_run
+    quiet.import_tensorflow(args.verbose)  # before the imports below, which start TensorFlow
+    from training.runtime import CheckpointError
+    from training.runtime import load_saved_run
 
     try:
-        run = load_trained_run(args.logdir, args.checkpoint, ema=not args.no_ema)
+        run = load_saved_run(args.logdir, args.checkpoint, ema=not args.no_ema)
     except CheckpointError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

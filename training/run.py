@@ -11,6 +11,7 @@ import os
 import sys
 
 from training import config as config_lib
+from training import quiet
 
 DESCRIPTION = __doc__.split("\n\n", 1)[1]
 EPILOG = """\
@@ -144,12 +145,14 @@ def build_parser():
                 metavar=metadata.get("metavar") or _METAVARS.get(kind),
                 help=help_text,
             )
+    quiet.add_verbose_option(groups["run"])
     return parser
 
 
 def parse_config(parser, argv):
-    """Parses `argv` into `(config, given)`: the full config and the options actually given."""
+    """Parses `argv` into `(config, verbose)`: the run's full config and `--verbose`."""
     given = vars(parser.parse_args(argv))
+    verbose = given.pop("verbose", False)
     if "model_args" in given:
         given["model_args"] = dict(given["model_args"])
     if given.get("resume") and given.get("overwrite"):
@@ -170,10 +173,10 @@ def parse_config(parser, argv):
                 f"cannot resume the run in {logdir} with different options ({listing}). "
                 f"Drop them to continue that run, or choose another --logdir."
             )
-        return config
+        return config, verbose
     if "model" not in given:
         parser.error("the following arguments are required: --model")
-    return config_lib.TrainConfig(**given)
+    return config_lib.TrainConfig(**given), verbose
 
 
 def _load_saved_config(parser, logdir):
@@ -195,13 +198,15 @@ def main(argv=None):
     a damaged checkpoint ends with exit code 1.
     """
     parser = build_parser()
-    config = parse_config(parser, argv)
+    config, verbose = parse_config(parser, argv)
     _use_tensorflow_backend(parser)
-    from training import launch
+    quiet.import_tensorflow(verbose)  # before the imports below, which start TensorFlow
+    from training.runtime import CheckpointError
+    from training.runtime import prepare
 
     try:
-        return launch.prepare(config, error=parser.error).train()
-    except launch.CheckpointError as error:
+        return prepare(config, error=parser.error).train()
+    except CheckpointError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
 
@@ -213,8 +218,6 @@ def _use_tensorflow_backend(parser):
             f"training runs on TensorFlow, but KERAS_BACKEND={backend!r}. Unset it or set it to "
             f"'tensorflow'."
         )
-    # TensorFlow's C++ start-up chatter buries the progress bar; warnings and errors remain.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 if __name__ == "__main__":

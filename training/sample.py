@@ -10,6 +10,8 @@ import argparse
 import os
 import sys
 
+from training import quiet
+
 DESCRIPTION = __doc__.split("\n\n", 1)[1]
 
 
@@ -28,16 +30,18 @@ def build_parser():
     parser.add_argument(
         "--no-ema", action="store_true", help="sample the raw generator, not its moving average"
     )
+    quiet.add_verbose_option(parser)
     return parser
 
 
 def sample_grid(run, num_samples=64, seed=0, label=None):
-    """The uint8 sample grid of a `training.trained_run.TrainedRun`."""
+    """The uint8 sample grid of a `training.runtime.SavedRun`."""
     from training import data
-    from training.gan_trainer import fixed_generator_inputs
-    from training.launch import heldout_split
-    from training.reconstruction_trainer import reconstruct, reconstruction_grid
-    from training.summaries import image_grid
+    from training.monitoring import image_grid
+    from training.runtime import heldout_split
+    from training.trainers import fixed_generator_inputs
+    from training.trainers import reconstruct
+    from training.trainers import reconstruction_grid
 
     config = run.config
     if config.family == "sagan":
@@ -73,12 +77,13 @@ def main(argv=None):
     if args.num_samples < 1:
         parser.error(f"--num-samples must be positive, received {args.num_samples}")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    from training.checkpoints import CheckpointError
-    from training.summaries import write_png
-    from training.trained_run import load_trained_run
+    quiet.import_tensorflow(args.verbose)  # before the imports below, which start TensorFlow
+    from training.monitoring import write_png
+    from training.runtime import CheckpointError
+    from training.runtime import load_saved_run
 
     try:
-        run = load_trained_run(args.logdir, args.checkpoint, ema=not args.no_ema)
+        run = load_saved_run(args.logdir, args.checkpoint, ema=not args.no_ema)
         grid = sample_grid(run, args.num_samples, args.seed, args.label)
     except (CheckpointError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)

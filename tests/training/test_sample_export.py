@@ -6,8 +6,8 @@ import tensorflow as tf
 
 from training import export
 from training import sample
-from training.checkpoints import restore_objects
-from training.trained_run import load_trained_run
+from training.runtime.checkpoints import restore_objects
+from training.runtime.saved_run import load_saved_run
 
 
 def read_png(path):
@@ -40,11 +40,11 @@ def test_export_writes_a_keras_file_with_the_trained_weights(gan_run, tmp_path):
     loaded = keras.models.load_model(output)
 
     # The moving average, restored independently of the export's loader.
-    reference = load_trained_run(gan_run).model.generator
+    reference = load_saved_run(gan_run).model.generator
     restore_objects(f"{gan_run}/checkpoints/ckpt-8", {"ema_generator": reference})
     z = np.random.default_rng(0).standard_normal((2, loaded.input_shape[-1])).astype("float32")
     np.testing.assert_allclose(loaded.predict(z, verbose=0), reference.predict(z, verbose=0), atol=1e-6)
-    raw = load_trained_run(gan_run, ema=False).network
+    raw = load_saved_run(gan_run, ema=False).network
     assert not np.allclose(loaded.predict(z, verbose=0), raw.predict(z, verbose=0))
 
 

@@ -3,12 +3,12 @@
 import numpy as np
 import tensorflow as tf
 
-from training import losses
-from training import metrics
-from training.corruption import corrupt
-from training.summaries import image_grid
-from training.summaries import write_png
-from training.trainer import Trainer
+from training.monitoring.summaries import image_grid
+from training.monitoring.summaries import write_png
+from training.trainers import image_metrics
+from training.trainers import losses
+from training.trainers.base import Trainer
+from training.trainers.corruption import corrupt
 
 ATTENTION_ROWS = 3
 # Offset of the evaluation's noise seed from the run's, so that it never repeats a training draw.
@@ -73,9 +73,9 @@ class ReconstructionTrainer(Trainer):
         corrupted = self._corrupt(images, self._eval_seed(index))
         reconstructions = self.autoencoder(corrupted, training=False)
         return (
-            metrics.psnr(images, reconstructions),
-            metrics.ssim(images, reconstructions),
-            metrics.psnr(images, corrupted),
+            image_metrics.psnr(images, reconstructions),
+            image_metrics.ssim(images, reconstructions),
+            image_metrics.psnr(images, corrupted),
         )
 
     def evaluate(self):

@@ -42,10 +42,10 @@ def fit(trainer, checkpoint, writer, progress):
     at the last step.
 
     Args:
-        trainer: a `training.trainer.Trainer` with its data attached.
-        checkpoint: the run's `training.checkpoints.RunCheckpoint`.
-        writer: the run's `training.summaries.SummaryWriter`.
-        progress: a `training.progress.ProgressBar`.
+        trainer: a `training.trainers.Trainer` with its data attached.
+        checkpoint: the run's `training.runtime.checkpoints.RunCheckpoint`.
+        writer: the run's `training.monitoring.SummaryWriter`.
+        progress: a `training.runtime.progress.ProgressBar`.
 
     Returns:
         The number of the signal that stopped the run early, or None when it completed.

@@ -1,4 +1,4 @@
-"""From a checked `TrainConfig` to a running training: validation, models, data, resume."""
+"""A run about to train: `prepare` checks a `TrainConfig` and builds it, `train()` runs it."""
 
 import dataclasses
 import difflib
@@ -9,24 +9,21 @@ import sys
 import keras
 
 import zoo
-from training import checkpoints
 from training import config as config_lib
 from training import data
-from training.checkpoints import CheckpointError
-from training.gan_trainer import GANTrainer
-from training.loop import fit
-from training.progress import ProgressBar
-from training.reconstruction_trainer import ReconstructionTrainer
-from training.strategy import create_strategy
-from training.strategy import worker_index
-from training.summaries import SummaryWriter
+from training.monitoring.summaries import SummaryWriter
+from training.runtime import checkpoints
+from training.runtime.loop import fit
+from training.runtime.progress import ProgressBar
+from training.runtime.strategy import create_strategy
+from training.runtime.strategy import worker_index
+from training.trainers.gan import GANTrainer
+from training.trainers.reconstruction import ReconstructionTrainer
 
 TRAINERS = {"sagan": GANTrainer, "autoencoder": ReconstructionTrainer}
 SAMPLES_FILENAME = "samples.png"
 # Images of the fixed held-out batch shown in reconstruction and attention pictures.
 PREVIEW_IMAGES = 8
-
-__all__ = ["CheckpointError", "PreparedRun", "prepare"]
 
 
 def prepare(config, error):

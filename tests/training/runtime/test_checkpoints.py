@@ -16,7 +16,7 @@ from tests.training.conftest import GAN_STEPS
 from tests.training.conftest import TINY
 from tests.training.conftest import assert_same_checkpoints
 from tests.training.conftest import train
-from training.checkpoints import latest_checkpoint
+from training.runtime.checkpoints import latest_checkpoint
 
 # Images every step make the interrupted runs slow enough to be caught mid-run; how often a
 # run draws pictures does not change its training state.

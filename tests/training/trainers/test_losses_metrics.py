@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from training import losses
-from training import metrics
-from training.corruption import MASK_PATCH
-from training.corruption import corrupt
+from training.trainers import image_metrics
+from training.trainers import losses
+from training.trainers.corruption import MASK_PATCH
+from training.trainers.corruption import corrupt
 
 
 def test_hinge_losses_per_example():
@@ -30,10 +30,10 @@ def test_reconstruction_losses_per_example():
 def test_psnr_and_ssim_on_images_in_minus_one_one():
     targets = tf.zeros((1, 16, 16, 1))
     # An error of 0.2 in [-1, 1] is 0.1 of the unit range: MSE 0.01, PSNR 20 dB.
-    np.testing.assert_allclose(metrics.psnr(targets, targets + 0.2), [20.0], rtol=1e-4)
+    np.testing.assert_allclose(image_metrics.psnr(targets, targets + 0.2), [20.0], rtol=1e-4)
     images = tf.random.stateless_uniform((2, 16, 16, 3), seed=[1, 2], minval=-1, maxval=1)
-    np.testing.assert_allclose(metrics.ssim(images, images), [1.0, 1.0], rtol=1e-6)
-    assert float(metrics.ssim(images, -images)[0]) < 0.0
+    np.testing.assert_allclose(image_metrics.ssim(images, images), [1.0, 1.0], rtol=1e-6)
+    assert float(image_metrics.ssim(images, -images)[0]) < 0.0
 
 
 def test_noise_corruption_is_a_function_of_the_seed():

@@ -5,11 +5,11 @@ import math
 import numpy as np
 import tensorflow as tf
 
-from training import losses
-from training.ema import ExponentialMovingAverage
-from training.summaries import image_grid
-from training.summaries import write_png
-from training.trainer import Trainer
+from training.monitoring.summaries import image_grid
+from training.monitoring.summaries import write_png
+from training.trainers import losses
+from training.trainers.base import Trainer
+from training.trainers.ema import ExponentialMovingAverage
 
 # Rows of examples in the attention pictures.
 ATTENTION_ROWS = 3

@@ -19,11 +19,11 @@ import os
 
 import tensorflow as tf
 
-from training.datasets.common import DatasetError
-from training.datasets.common import DatasetInfo
-from training.datasets.common import Source
-from training.datasets.common import check_split
-from training.datasets.common import indexed_dataset
+from training.data.source import DatasetError
+from training.data.source import DatasetInfo
+from training.data.source import Source
+from training.data.source import check_split
+from training.data.source import indexed_dataset
 
 # The formats `tf.io.decode_image` reads.
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")

@@ -11,10 +11,10 @@ import os
 
 import tensorflow as tf
 
-from training.datasets.common import DatasetError
-from training.datasets.common import DatasetInfo
-from training.datasets.common import Source
-from training.datasets.common import check_split
+from training.data.source import DatasetError
+from training.data.source import DatasetInfo
+from training.data.source import Source
+from training.data.source import check_split
 
 # Shuffled elements are still JPEG/PNG bytes (decoded after the shuffle), so 4096 of them cost a
 # few MB in memory and in every checkpoint of the iterator, where the buffer is saved.

@@ -11,9 +11,9 @@ import tensorflow as tf
 import tensorflow_datasets as tfds
 
 from training import data
-from training.datasets import fashion_mnist
-from training.datasets import photos
-from training.datasets.common import ReadRequest
+from training.data import fashion_mnist
+from training.data import photos
+from training.data.source import ReadRequest
 
 
 def first_batches(dataset, count):
@@ -56,7 +56,7 @@ def test_available_datasets_lists_the_built_ins():
 
 
 def test_installed_package_bundles_fashion_mnist_with_its_license():
-    package = importlib.resources.files("training.datasets")
+    package = importlib.resources.files("training.data")
     bundle = package / "fashion_mnist_test.npz"
     with bundle.open("rb") as file, np.load(file) as arrays:
         images, labels = arrays["images"], arrays["labels"]

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from training.ema import ExponentialMovingAverage
+from training.trainers.ema import ExponentialMovingAverage
 
 
 def tiny_model():

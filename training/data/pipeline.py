@@ -1,4 +1,4 @@
-"""Training images for every model, from any source, in one form.
+"""A dataset by name, as model inputs: float32 images in [-1, 1] at one size, batched.
 
 Every dataset yields `(images, labels)`: float32 images `(batch, R, R, C)` scaled to [-1, 1] and
 int32 labels `(batch,)` (all 0 for unlabeled data). Sources, by name:
@@ -23,15 +23,12 @@ import os
 
 import tensorflow as tf
 
-from training.datasets import fashion_mnist
-from training.datasets import image_folder
-from training.datasets import photos
-from training.datasets import tfds_source
-from training.datasets.common import DatasetError
-from training.datasets.common import DatasetInfo
-from training.datasets.common import ReadRequest
-
-__all__ = ["DatasetError", "DatasetInfo", "available_datasets", "dataset_info", "make_dataset"]
+from training.data import fashion_mnist
+from training.data import image_folder
+from training.data import photos
+from training.data import tfds_source
+from training.data.source import DatasetError
+from training.data.source import ReadRequest
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +72,7 @@ def dataset_info(name, data_dir=None):
 
 
 def find_source(name, data_dir=None):
-    """The `training.datasets.common.Source` that `name` refers to on this machine."""
+    """The `training.data.source.Source` that `name` refers to on this machine."""
     if isinstance(name, str) and name in _BUILT_IN:
         return _BUILT_IN[name](data_dir)
     if not isinstance(name, (str, os.PathLike)) or not os.fspath(name):

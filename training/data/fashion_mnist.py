@@ -15,12 +15,12 @@ import struct
 import numpy as np
 import tensorflow as tf
 
-from training.datasets import tfds_source
-from training.datasets.common import DatasetError
-from training.datasets.common import DatasetInfo
-from training.datasets.common import Source
-from training.datasets.common import check_split
-from training.datasets.common import indexed_dataset
+from training.data import tfds_source
+from training.data.source import DatasetError
+from training.data.source import DatasetInfo
+from training.data.source import Source
+from training.data.source import check_split
+from training.data.source import indexed_dataset
 
 logger = logging.getLogger(__name__)
 
@@ -136,7 +136,7 @@ def embedded_source(name="fashion_mnist_embedded"):
     info = _info(
         name,
         splits={split: 10_000 for split in SPLIT_SIZES},
-        source=f"the 10,000 test images bundled in training/datasets/{EMBEDDED_FILE}",
+        source=f"the 10,000 test images bundled in training/data/{EMBEDDED_FILE}",
     )
     return _array_source(info, lambda parts: load_embedded())
 
@@ -144,11 +144,11 @@ def embedded_source(name="fashion_mnist_embedded"):
 @functools.lru_cache(maxsize=1)
 def load_embedded():
     """The bundled arrays: images uint8 (10000, 28, 28) and labels uint8 (10000,)."""
-    resource = importlib.resources.files("training.datasets") / EMBEDDED_FILE
+    resource = importlib.resources.files(__package__) / EMBEDDED_FILE
     if not resource.is_file():
         raise DatasetError(
             f"The bundled Fashion-MNIST file {EMBEDDED_FILE} is missing from the installed "
-            f"package. Rebuild it with `python -m training.datasets.build_fashion_mnist`."
+            f"package. Rebuild it with `python -m training.data.build_fashion_mnist`."
         )
     with resource.open("rb") as file, np.load(file) as arrays:
         return _read_only(arrays["images"]), _read_only(arrays["labels"])

@@ -1,4 +1,4 @@
-"""The `tf.distribute` strategy of a run and the per-replica helpers the training steps need."""
+"""The `tf.distribute` strategy of a run (`--strategy`) and which process is its chief."""
 
 import functools
 
@@ -55,38 +55,3 @@ def worker_index(strategy):
     if task_type in (None, "chief") or (task_type == "worker" and task_id == 0 and not has_chief):
         return None
     return task_id
-
-
-def local_replica_ids(strategy):
-    """The global ids of the replicas that run in this process.
-
-    MultiWorkerMirroredStrategy numbers replicas worker by worker, so worker `t` with `r` local
-    devices holds the ids `t·r .. t·r + r - 1`.
-    """
-    if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
-        return list(range(strategy.num_replicas_in_sync))
-    local = len(strategy.extended.worker_devices)
-    task_id = strategy.cluster_resolver.task_id or 0
-    return list(range(task_id * local, (task_id + 1) * local))
-
-def replica_seed(seed, step, stream):
-    """A stateless-RNG seed unique to this replica, step and noise stream.
-
-    The noise of a step is a function of `(seed, step, stream, replica)` only, so a resumed run
-    draws exactly the noise the uninterrupted run drew. Folding the replica id in (rather than
-    adding it to the seed) keeps the streams of different replicas from overlapping.
-
-    Args:
-        seed: the run's integer seed (Python int).
-        step: the step counter, an integer tensor.
-        stream: which draw of the step (Python int): several noise tensors per step use
-            different streams.
-
-    Returns:
-        An int64 tensor of shape `(2,)` for `tf.random.stateless_*`; call it in replica context.
-    """
-    replica = tf.distribute.get_replica_context().replica_id_in_sync_group
-    fold_in = tf.random.experimental.stateless_fold_in
-    key = tf.constant([seed, stream], dtype=tf.int64)
-    key = fold_in(key, tf.cast(step, tf.int64))
-    return fold_in(key, tf.cast(replica, tf.int64))

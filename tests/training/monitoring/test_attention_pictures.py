@@ -5,7 +5,7 @@ import numpy as np
 
 from keras_refined_sa.layers import RefinedSelfAttention
 from keras_refined_sa.layers import SelfAttention
-from training import attention_pictures
+from training.monitoring import attention_pictures
 
 
 def two_attention_model():

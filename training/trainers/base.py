@@ -4,9 +4,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from training import attention_pictures
-from training.strategy import local_replica_ids
-from training.strategy import replica_seed
+from training.monitoring import attention_pictures
+from training.trainers.replicas import local_replica_ids
+from training.trainers.replicas import replica_seed
 
 
 class Trainer:

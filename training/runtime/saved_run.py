@@ -1,16 +1,16 @@
-"""A finished (or running) run's network, rebuilt from its logdir and restored from a checkpoint."""
+"""A run read back from its logdir, finished or still training: its network, restored."""
 
 import dataclasses
 
 import zoo
-from training import checkpoints
 from training import config as config_lib
-from training.checkpoints import CheckpointError
+from training.runtime import checkpoints
+from training.runtime.checkpoints import CheckpointError
 
 
 @dataclasses.dataclass
-class TrainedRun:
-    """What `load_trained_run` returns.
+class SavedRun:
+    """What `load_saved_run` returns.
 
     Attributes:
         config: the run's `TrainConfig`.
@@ -25,7 +25,7 @@ class TrainedRun:
     checkpoint: str
 
 
-def load_trained_run(logdir, checkpoint=None, ema=True):
+def load_saved_run(logdir, checkpoint=None, ema=True):
     """Rebuilds the network of the run in `logdir` and restores its trained weights.
 
     Args:
@@ -54,4 +54,4 @@ def load_trained_run(logdir, checkpoint=None, ema=True):
     if path is None:
         raise CheckpointError(f"{logdir} holds no checkpoint yet.")
     checkpoints.restore_objects(path, {key: network})
-    return TrainedRun(config=config, model=model, network=network, checkpoint=path)
+    return SavedRun(config=config, model=model, network=network, checkpoint=path)

@@ -12,11 +12,11 @@ import importlib.metadata
 import numpy as np
 import tensorflow as tf
 
-from training.datasets.common import DatasetInfo
-from training.datasets.common import Source
-from training.datasets.common import check_split
-from training.datasets.common import element_indices
-from training.datasets.common import with_symbolic_checkpoint
+from training.data.source import DatasetInfo
+from training.data.source import Source
+from training.data.source import check_split
+from training.data.source import element_indices
+from training.data.source import with_symbolic_checkpoint
 
 # The RGB photos of `skimage.data` stored in the wheel; the others download on first use.
 PHOTOS = (

@@ -18,10 +18,10 @@ cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 
 from training import config as config_lib
-from training import launch
+from training.runtime import prepared_run
 from training.run import main
-from training.strategy import create_strategy
-from training.trainer import Trainer
+from training.runtime.strategy import create_strategy
+from training.trainers.base import Trainer
 
 logdir = sys.argv[1]
 tiny = ["--ch", "8", "--quiet", "--strategy", "mirrored"]
@@ -45,7 +45,7 @@ def one_step(strategy_name):
         model="autoencoder_refined", ch=8, batch_size=4, strategy=strategy_name,
         logdir=logdir + "/" + strategy_name,
     )
-    run = launch.prepare(config, error=sys.exit)
+    run = prepared_run.prepare(config, error=sys.exit)
     run.attach_data()
     model = run.trainer.autoencoder
     start = [np.array(w) for w in model.weights]

@@ -3,7 +3,7 @@
 Usage:
 
 ```
-python -m training.datasets.build_fashion_mnist [--idx-dir /usr/share/datasets/fashion-mnist]
+python -m training.data.build_fashion_mnist [--idx-dir /usr/share/datasets/fashion-mnist]
 ```
 
 The IDX files come from Debian's `dataset-fashion-mnist` package or from
@@ -15,7 +15,7 @@ import os
 
 import numpy as np
 
-from training.datasets import fashion_mnist
+from training.data import fashion_mnist
 
 
 def build(idx_dir=fashion_mnist.DEBIAN_DIR, output=None):

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from training import config as config_lib
-from training import launch
-from training.gan_trainer import fixed_generator_inputs
+from training.runtime import prepared_run
+from training.trainers.gan import fixed_generator_inputs
 
 
 class RecordingWriter:
@@ -24,7 +24,7 @@ def prepare(tmp_path, **options):
     def error(message):
         raise AssertionError(message)
 
-    run = launch.prepare(config, error)
+    run = prepared_run.prepare(config, error)
     run.attach_data()
     return run.trainer
 

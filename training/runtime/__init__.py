@@ -1,0 +1,42 @@
+"""Running a training: from a checked config to trained weights, and back from a logdir.
+
+- `prepared_run`: `prepare(config)` checks a `TrainConfig` against the zoo, the data and the
+  logdir and builds the run; `PreparedRun.train()` trains or resumes it.
+- `saved_run`: `load_saved_run(logdir)` rebuilds a run's network and restores its weights (what
+  `python -m training.sample` and `training.export` use).
+- `loop`: `fit`, the steps with their summaries, evaluations, checkpoints and clean stop on signals.
+- `strategy`: the `tf.distribute` strategy of `--strategy` and which process is the chief.
+- `checkpoints`: saving often, resuming exactly. `progress`: the progress bar.
+"""
+
+from training.runtime.checkpoints import CheckpointError
+from training.runtime.checkpoints import RunCheckpoint
+from training.runtime.checkpoints import latest_checkpoint
+from training.runtime.checkpoints import restore_objects
+from training.runtime.loop import fit
+from training.runtime.prepared_run import PreparedRun
+from training.runtime.prepared_run import heldout_split
+from training.runtime.prepared_run import prepare
+from training.runtime.progress import ProgressBar
+from training.runtime.saved_run import SavedRun
+from training.runtime.saved_run import load_saved_run
+from training.runtime.strategy import STRATEGIES
+from training.runtime.strategy import create_strategy
+from training.runtime.strategy import worker_index
+
+__all__ = [
+    "STRATEGIES",
+    "CheckpointError",
+    "PreparedRun",
+    "ProgressBar",
+    "RunCheckpoint",
+    "SavedRun",
+    "create_strategy",
+    "fit",
+    "heldout_split",
+    "latest_checkpoint",
+    "load_saved_run",
+    "prepare",
+    "restore_objects",
+    "worker_index",
+]
