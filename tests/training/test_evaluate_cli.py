@@ -1,0 +1,60 @@
+"""`python -m training.evaluate` on the shared tiny GAN run: printed numbers, TensorBoard, cache."""
+
+import os
+
+import pytest
+import tensorflow as tf
+from tensorboard.backend.event_processing import event_accumulator
+
+from training import evaluate
+
+
+def eval_scalars(logdir):
+    accumulator = event_accumulator.EventAccumulator(
+        str(logdir), size_guidance={event_accumulator.TENSORS: 0}
+    )
+    accumulator.Reload()
+    return {
+        tag: [
+            (event.step, float(tf.make_ndarray(event.tensor_proto)))
+            for event in accumulator.Tensors(tag)
+        ]
+        for tag in accumulator.Tags()["tensors"]
+        if tag.startswith("eval/")
+    }
+
+
+def test_evaluate_prints_writes_tensorboard_and_caches_the_real_statistics(
+    gan_run, tmp_path, capsys
+):
+    cache = tmp_path / "cache"
+    options = ["--logdir", str(gan_run), "--num-samples", "4", "--no-progress"]
+    options += ["--cache-dir", str(cache)]
+    assert evaluate.main(options) == 0
+    out = capsys.readouterr().out
+    assert "FID: " in out and "KID: " in out
+    assert "4 generated vs 4 real test images of fashion_mnist at 32 px" in out
+    assert len(os.listdir(cache)) == 1
+    scalars = eval_scalars(gan_run)
+    assert sorted(scalars) == ["eval/fid", "eval/kid", "eval/kid_std"]
+    step, fid_value = scalars["eval/fid"][-1]
+    assert step == 8 and fid_value > 0
+
+    assert evaluate.main(options + ["--no-summary"]) == 0
+    out = capsys.readouterr().out
+    assert "real statistics from the cache" in out
+    assert f"FID: {fid_value:.4f}" in out
+
+
+def test_evaluate_rejects_a_missing_run(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        evaluate.main(["--logdir", str(tmp_path / "nowhere")])
+    assert exit_info.value.code == 2
+    assert evaluate.main(["--logdir", str(tmp_path), "--no-progress"]) == 1
+    assert "no readable training run" in capsys.readouterr().err
+
+
+def test_evaluate_refuses_an_autoencoder(autoencoder_run, capsys):
+    options = ["--logdir", str(autoencoder_run), "--no-progress", "--num-samples", "2"]
+    assert evaluate.main(options) == 2
+    assert "FID evaluates generators" in capsys.readouterr().err

@@ -1,0 +1,152 @@
+"""`python -m training.evaluate --logdir RUN`: FID and KID of a trained GAN, into its TensorBoard.
+
+Samples `--num-samples` images from the run's moving-average generator (or the raw one with
+`--no-ema`), compares them with as many real images of the run's dataset (`--reference` split, at
+the run's resolution), prints FID and KID and writes them to the run's TensorBoard as `eval/fid`,
+`eval/kid` and `eval/kid_std` at the checkpoint's step. The real images' statistics are cached per
+dataset, split, resolution, channels, number of images and resize mode (`--cache-dir`).
+
+FID depends on the number of images: compare runs only at the same `--num-samples` (and resize).
+See docs/evaluation.md.
+"""
+
+import argparse
+import os
+import sys
+
+from training import quiet
+
+DESCRIPTION = __doc__.split("\n\n", 1)[1]
+EPILOG = """\
+examples:
+  python -m training.evaluate --logdir runs/sagan_refined
+  python -m training.evaluate --logdir runs/sagan_refined --num-samples 5000 --reference train
+"""
+
+
+def _positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, received {text}")
+    return value
+
+
+def _at_least_two(text):
+    value = int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"FID and KID need at least 2 images, received {text}")
+    return value
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="python -m training.evaluate",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--logdir", required=True, help="the run's directory")
+    parser.add_argument(
+        "--checkpoint", help="checkpoint path prefix (default: the newest in the logdir)"
+    )
+    parser.add_argument(
+        "--num-samples", type=_at_least_two, default=1000, metavar="N",
+        help="generated and real images each (default: 1000)",
+    )
+    parser.add_argument(
+        "--reference", choices=("test", "train"),
+        help="split of the real images (default: test where the dataset has one, else train)",
+    )
+    parser.add_argument(
+        "--cache-dir", metavar="DIR",
+        help="where real statistics are cached (default: ~/.cache/keras-refined-sa/fid-stats)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the latents and KID subsets")
+    parser.add_argument(
+        "--batch-size", type=_positive_int, default=32, metavar="N",
+        help="images per generator and Inception call (default: 32)",
+    )
+    parser.add_argument(
+        "--resize", choices=("clean", "legacy-tf"), default="clean",
+        help="filter that brings images to 299×299 (default: clean)",
+    )
+    parser.add_argument(
+        "--no-ema", action="store_true", help="the raw generator, not its moving average"
+    )
+    parser.add_argument(
+        "--no-summary", action="store_true", help="print only; write nothing to TensorBoard"
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    quiet.add_verbose_option(parser)
+    return parser
+
+
+def write_summaries(logdir, result, step):
+    """Writes `eval/fid`, `eval/kid`, `eval/kid_std` at `step` to the run's TensorBoard."""
+    import tensorflow as tf
+
+    writer = tf.summary.create_file_writer(logdir)
+    with writer.as_default():
+        for key in ("fid", "kid", "kid_std"):
+            tf.summary.scalar(f"eval/{key}", result[key], step=step)
+    writer.flush()
+    writer.close()
+
+
+def main(argv=None):
+    """Runs `python -m training.evaluate` with `argv`; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not os.path.isdir(args.logdir):
+        parser.error(f"--logdir {args.logdir} is not a folder")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    quiet.import_tensorflow(args.verbose)  # before the imports below, which start TensorFlow
+    from training import data
+    from training import evaluation
+    from training.evaluation import generator_metrics
+    from training.runtime import CheckpointError
+    from training.runtime import load_saved_run
+
+    try:
+        run = load_saved_run(args.logdir, args.checkpoint, ema=not args.no_ema)
+    except CheckpointError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    if run.config.family != "sagan":
+        print(f"error: FID evaluates generators; {args.logdir} holds a {run.config.family} run",
+              file=sys.stderr)
+        return 2
+    progress = None
+    if not args.no_progress:
+        from tqdm import tqdm
+
+        bar = tqdm(desc="FID images", unit="image", file=sys.stderr, leave=False)
+        progress = bar.update
+    try:
+        result = generator_metrics.evaluate_generator(
+            run.network, run.config, run.model.latent_dim, run.model.num_classes,
+            num_images=args.num_samples, reference=args.reference, cache_dir=args.cache_dir,
+            seed=args.seed, batch_size=args.batch_size, resize=args.resize, progress=progress,
+        )
+    except (evaluation.EvaluationError, data.DatasetError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    finally:
+        if progress is not None:
+            bar.close()
+    step = int(run.checkpoint.rsplit("-", 1)[-1])
+    print(f"FID: {result['fid']:.4f}")
+    print(f"KID: {result['kid']:.6f} ± {result['kid_std']:.6f}")
+    print(
+        f"({args.num_samples} generated vs {args.num_samples} real {result['split']} images of "
+        f"{run.config.dataset} at {run.config.resolution} px, resize {args.resize}, step {step}"
+        f"{', real statistics from the cache' if result['cached'] else ''})"
+    )
+    if not args.no_summary:
+        write_summaries(args.logdir, result, step)
+        print(f"Wrote eval/fid, eval/kid, eval/kid_std at step {step} to {args.logdir}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
