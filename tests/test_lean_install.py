@@ -29,6 +29,7 @@ EXTRA_PACKAGES = {
     "scikit-image": ("skimage",),
     "matplotlib": ("matplotlib",),
     "tqdm": ("tqdm",),
+    "pillow": ("PIL",),
     "psutil": ("psutil",),
     "jax": ("jax", "jaxlib"),
     "torch": ("torch",),

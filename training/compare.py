@@ -2,7 +2,8 @@
 
 Reads each run's `config.json` and TensorBoard event files and prints a markdown table with,
 per run, the model, the steps trained, the median steps/s and, for every scalar asked for, the
-last value and the best one (the highest for PSNR / SSIM, the lowest for anything else);
+last value and the best one (the highest for PSNR / SSIM, the lowest for anything else), or
+`missing` for a tag the run never logged and `diverged at step N` for one that became NaN;
 `--plot FILE.png` also draws each tag against the step, one line per run. This is how
 `docs/quality.md` compares softmax, refined and no attention: from the runs' own logs.
 
@@ -26,6 +27,9 @@ DEFAULT_TAGS = ("eval/psnr", "eval/ssim")
 SPEED_TAG = "speed/steps_per_sec"
 # Tags whose larger values are better; every other tag counts as a loss.
 HIGHER_IS_BETTER = ("psnr", "ssim")
+# Table cells of a tag a run never logged, and of one whose values became NaN or infinite.
+MISSING = "missing"
+DIVERGED = "diverged"
 
 
 def read_scalars(logdir):
@@ -66,25 +70,46 @@ def summarise(logdir, tags):
         "steps": max((step for points in scalars.values() for step, _ in points), default=0),
         "steps_per_sec": float(np.median(speeds)) if speeds else float("nan"),
     }
+    row["missing"], row["diverged"] = set(), {}
     for tag in tags:
-        values = [value for _, value in scalars.get(tag, [])]
-        if not values:
+        points = scalars.get(tag, [])
+        if not points:
+            row["missing"].add(tag)
             row[tag] = (float("nan"), float("nan"))
             continue
-        best = max(values) if any(key in tag for key in HIGHER_IS_BETTER) else min(values)
+        values = [value for _, value in points]
+        finite = [value for value in values if np.isfinite(value)]
+        if len(finite) < len(values):
+            # The first non-finite step: the run diverged there (training.run stops at it).
+            row["diverged"][tag] = next(step for step, value in points if not np.isfinite(value))
+        pool = finite or values
+        best = max(pool) if any(key in tag for key in HIGHER_IS_BETTER) else min(pool)
         row[tag] = (values[-1], best)
     return row
 
 
 def markdown_table(rows, tags):
-    """The rows as a markdown table: `last (best)` per tag."""
+    """The rows as a markdown table: `last (best)` per tag.
+
+    A tag the run never logged shows `missing`; a tag that became NaN or infinite shows
+    `diverged at step N` with the best finite value.
+    """
     header = ["run", "model", "steps", "steps/s"] + [f"{tag} last (best)" for tag in tags]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in rows:
         cells = [row["run"], row["model"], str(row["steps"]), f"{row['steps_per_sec']:.2f}"]
-        cells += [f"{row[tag][0]:.4f} ({row[tag][1]:.4f})" for tag in tags]
+        cells += [_cell(row, tag) for tag in tags]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def _cell(row, tag):
+    if tag in row.get("missing", ()):
+        return MISSING
+    last, best = row[tag]
+    if tag in row.get("diverged", {}):
+        return f"{DIVERGED} at step {row['diverged'][tag]} (best {best:.4f})"
+    return f"{last:.4f} ({best:.4f})"
 
 
 def plot_curves(logdirs, tags, path):
@@ -138,7 +163,12 @@ def main(argv=None):
     rows = [summarise(logdir, args.tags) for logdir in args.logdirs]
     print(markdown_table(rows, args.tags))
     if args.plot:
-        plot_curves(args.logdirs, args.tags, args.plot)
+        try:
+            os.makedirs(os.path.dirname(os.path.abspath(args.plot)), exist_ok=True)
+            plot_curves(args.logdirs, args.tags, args.plot)
+        except OSError as error:
+            print(f"error: cannot write {args.plot}: {error.strerror or error}", file=sys.stderr)
+            return 1
     return 0
 
 

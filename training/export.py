@@ -43,7 +43,12 @@ def main(argv=None):
     except CheckpointError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    run.network.save(args.output)
+    try:
+        os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
+        run.network.save(args.output)
+    except OSError as error:
+        print(f"error: cannot write {args.output}: {error.strerror or error}", file=sys.stderr)
+        return 1
     print(f"Wrote {args.output} ({run.network.name}) from {run.checkpoint}")
     return 0
 

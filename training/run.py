@@ -162,7 +162,10 @@ def parse_config(parser, argv):
             parser.error("--resume needs --logdir (or --model, for the default runs/<model>)")
         logdir = given.get("logdir") or os.path.join("runs", given["model"])
         saved = _load_saved_config(parser, logdir)
-        config = config_lib.TrainConfig(**{**saved.to_dict(), **given, "logdir": logdir})
+        # --quiet steers this process only: a run started quiet resumes with a progress bar
+        # unless --quiet is given again.
+        resumed = {**saved.to_dict(), **given, "logdir": logdir, "quiet": given.get("quiet", False)}
+        config = config_lib.TrainConfig(**resumed)
         differences = config_lib.config_differences(saved, config)
         if differences:
             listing = "; ".join(

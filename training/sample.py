@@ -90,7 +90,12 @@ def main(argv=None):
         return 1
     step = run.checkpoint.rsplit("-", 1)[-1]
     output = args.output or os.path.join(args.logdir, f"samples-{step}.png")
-    write_png(output, grid)
+    try:
+        os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
+        write_png(output, grid)
+    except OSError as error:
+        print(f"error: cannot write {output}: {error.strerror or error}", file=sys.stderr)
+        return 1
     print(f"Wrote {output} ({grid.shape[1]}×{grid.shape[0]}) from {run.checkpoint}")
     return 0
 

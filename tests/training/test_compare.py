@@ -44,7 +44,28 @@ def test_command_prints_a_markdown_row_per_run(autoencoder_run, gan_run, capsys)
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[0].startswith("| run | model | steps | steps/s | eval/psnr last (best)")
     assert "autoencoder_softmax" in lines[2] and "sagan_refined" in lines[3]
-    assert "nan (nan)" in lines[3]  # a GAN has no PSNR
+    assert "| missing |" in lines[3]  # a GAN has no PSNR
+
+
+def test_a_missing_tag_and_a_diverged_run_have_distinct_markers(gan_run, tmp_path, capsys):
+    import shutil
+
+    diverged = tmp_path / "diverged"
+    diverged.mkdir()
+    shutil.copy(gan_run / "config.json", diverged)
+    writer = tf.summary.create_file_writer(str(diverged))
+    with writer.as_default():
+        for step, value in [(1, 2.0), (2, 1.5), (3, float("nan"))]:
+            tf.summary.scalar("losses/d_loss", value, step=step)
+    writer.close()
+    tags = ["losses/d_loss", "eval/psnr"]
+    assert compare.main([str(diverged), str(gan_run), "--tags", *tags]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    diverged_cells = [cell.strip() for cell in lines[2].split("|")]
+    assert "diverged at step 3 (best 1.5000)" in diverged_cells
+    assert "missing" in diverged_cells  # no eval/psnr at all
+    gan_cells = [cell.strip() for cell in lines[3].split("|")]
+    assert "missing" in gan_cells and not any("diverged" in cell for cell in gan_cells)
 
 
 def test_plot_draws_one_line_per_run_and_panel_per_tag(autoencoder_run, gan_run, tmp_path):

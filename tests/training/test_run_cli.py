@@ -54,6 +54,15 @@ def test_parser_keeps_only_the_given_options():
         (["--model", "autoencoder_none", "--conditional"], "--conditional applies to GANs"),
         (["--model", "sagan_refined", "--strategy", "tpu"], "invalid choice"),
         (["--model", "sagan_refined", "--resume", "--overwrite"], "pick one"),
+        # A --model-arg may not contradict (or duplicate) a first-class option.
+        (["--model", "sagan_refined", "--resolution", "32", "--steps", "1", "--model-arg",
+          "resolution=64"], "use --resolution"),
+        (["--model", "sagan_refined", "--ch", "8", "--steps", "1", "--model-arg", "ch=16"],
+         "use --ch"),
+        (["--model", "sagan_refined", "--steps", "1", "--model-arg", "num_classes=10"],
+         "--conditional"),
+        (["--model", "sagan_refined", "--steps", "1", "--model-arg", "channels=1"],
+         "use --channels"),
     ],
 )
 def test_bad_options_exit_with_code_2_before_any_work(argv, expected, tmp_path, capsys):
@@ -115,3 +124,27 @@ def test_hparams_are_tensorboard_values():
     assert values["g_learning_rate"] == "None"
     assert values["model_arg.attention_resolution"] == 16
     assert all(isinstance(value, (bool, int, float, str)) for value in values.values())
+
+
+def test_a_quiet_run_resumes_with_a_progress_bar_unless_quiet_again(tmp_path):
+    from training.run import parse_config
+
+    saved = config_lib.TrainConfig(model="sagan_refined", ch=8, quiet=True, logdir=str(tmp_path))
+    config_lib.save_config(saved, tmp_path)
+    parser = build_parser()
+    config, _ = parse_config(parser, ["--resume", "--logdir", str(tmp_path)])
+    assert config.quiet is False
+    config, _ = parse_config(parser, ["--resume", "--logdir", str(tmp_path), "--quiet"])
+    assert config.quiet is True
+
+
+def test_a_dataset_smaller_than_a_batch_warns(tmp_path, capsys):
+    folder = tmp_path / "three_images"
+    folder.mkdir()
+    for index in range(3):
+        Image.fromarray(np.full((8, 8, 3), index * 60, np.uint8)).save(folder / f"{index}.png")
+    options = ["--model", "autoencoder_none", "--ch", "8", "--batch-size", "4", "--quiet"]
+    assert main(["--logdir", str(tmp_path / "run"), *options, "--dataset", str(folder),
+                 "--steps", "1", "--eval-batches", "1"]) == 0
+    message = capsys.readouterr().err
+    assert "holds 3 training image(s), fewer than --batch-size 4" in message

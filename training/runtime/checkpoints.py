@@ -2,7 +2,9 @@
 
 import glob
 import os
+import re
 import shutil
+import sys
 
 import tensorflow as tf
 
@@ -23,9 +25,120 @@ def checkpoint_directory(logdir, worker=None):
     return directory if worker is None else os.path.join(directory, f"worker-{worker}")
 
 
+_INDEX_FILE = re.compile(r"^ckpt-(\d+)\.index$")
+
+
+def find_checkpoints(logdir, worker=None):
+    """Path prefixes of the checkpoints of `logdir` (of a worker's copy), newest first.
+
+    Found from the files themselves, a `ckpt-<step>.index` with its `ckpt-<step>.data-*` files,
+    not from TensorFlow's `checkpoint` index file, which a crash or a user may have deleted or
+    garbled and which forgets checkpoints it no longer lists. Their contents are not read: see
+    `readable_checkpoint`.
+    """
+    return checkpoints_in(checkpoint_directory(logdir, worker))
+
+
+def checkpoints_in(directory):
+    """The checkpoints of a checkpoint directory, newest first (see `find_checkpoints`)."""
+    try:
+        names = os.listdir(directory)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    steps = []
+    for name in names:
+        match = _INDEX_FILE.match(name)
+        if match and any(other.startswith(f"ckpt-{match.group(1)}.data-") for other in names):
+            steps.append(int(match.group(1)))
+    return [os.path.join(directory, f"ckpt-{step}") for step in sorted(steps, reverse=True)]
+
+
 def latest_checkpoint(logdir, worker=None):
     """The path prefix of the newest checkpoint of `logdir` (of a worker's copy), or None."""
-    return tf.train.latest_checkpoint(checkpoint_directory(logdir, worker))
+    found = find_checkpoints(logdir, worker)
+    return found[0] if found else None
+
+
+def checkpoint_problem(path):
+    """None when every tensor of checkpoint `path` reads back, else what is wrong with it.
+
+    Reads the whole checkpoint (a truncated `.data` file or a damaged `.index` shows up only
+    when its tensors are read); the data iterators' state is left to the restore itself.
+    """
+    try:
+        reader = tf.train.load_checkpoint(path)
+        for key, dtype in reader.get_variable_to_dtype_map().items():
+            if dtype != tf.variant:
+                reader.get_tensor(key)
+    # Damage shows up as anything from DataLossError to IndexError.
+    except Exception as error:
+        return _first_line(error)
+    return None
+
+
+def readable_checkpoint(logdir, worker=None, warn=None):
+    """The newest checkpoint of `logdir` whose files read back, or None when it holds none.
+
+    A damaged newer checkpoint (a truncated `.data` or `.index` file) is skipped with a warning
+    naming it and the one used instead. `training.run --resume`, `training.sample` and
+    `training.export` all find their checkpoint here.
+
+    Args:
+        logdir: the run's directory.
+        worker: a multi-worker run's worker number, None for the chief's checkpoints.
+        warn: called with the warning; default: printed on stderr.
+
+    Raises:
+        CheckpointError: checkpoints exist but none of them reads.
+    """
+    damaged = []
+    for path in find_checkpoints(logdir, worker):
+        problem = checkpoint_problem(path)
+        if problem is None:
+            if damaged:
+                skipped = "; ".join(f"{bad} ({why})" for bad, why in damaged)
+                (warn or _print_warning)(
+                    f"warning: skipping damaged checkpoint(s) {skipped}; using {path}, the "
+                    f"newest readable one."
+                )
+            return path
+        damaged.append((path, problem))
+    if damaged:
+        listing = "; ".join(f"{bad} ({why})" for bad, why in damaged)
+        raise CheckpointError(
+            f"Every checkpoint of {logdir} is damaged: {listing}. Nothing was deleted; restore "
+            f"them from a backup, or move them away to start a new run in this --logdir."
+        )
+    return None
+
+
+def repair_index(logdir, worker=None, latest=None):
+    """Rewrites TensorFlow's `checkpoint` index file from the checkpoint files on disk.
+
+    The `CheckpointManager` reads that file to number and prune checkpoints; rebuilt from the
+    files (oldest first, ending at `latest`, by default the newest), it cannot forget a
+    checkpoint that exists, nor name one that does not.
+    """
+    found = list(reversed(find_checkpoints(logdir, worker)))
+    if latest is not None and latest in found:
+        found = found[: found.index(latest) + 1]
+    if not found:
+        return
+    tf.compat.v1.train.update_checkpoint_state(
+        checkpoint_directory(logdir, worker),
+        found[-1],
+        all_model_checkpoint_paths=found,
+    )
+
+
+def _print_warning(message):
+    print(message, file=sys.stderr)
+
+
+def checkpoint_files(logdir, worker=None):
+    """Names of the `ckpt-*` files of `logdir` (of a worker's copy), complete or not, sorted."""
+    pattern = os.path.join(checkpoint_directory(logdir, worker), "ckpt-*")
+    return sorted(os.path.basename(path) for path in glob.glob(pattern))
 
 
 def has_checkpoint_files(logdir):
@@ -56,6 +169,7 @@ class RunCheckpoint:
     """
 
     def __init__(self, directory, step, max_to_keep=3, **trackables):
+        self.directory = directory
         self.step = step
         self.checkpoint = tf.train.Checkpoint(step=step, **trackables)
         self.manager = tf.train.CheckpointManager(

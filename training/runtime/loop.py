@@ -1,9 +1,86 @@
 """The training loop: steps, progress bar, TensorBoard, checkpoints, a clean stop on signals."""
 
 import contextlib
+import math
 import signal
 import threading
 import time
+
+import tensorflow as tf
+
+from training.runtime import checkpoints
+
+
+class TrainingDiverged(RuntimeError):
+    """The losses or the weights of a run stopped being finite (NaN or infinite).
+
+    Attributes:
+        step: the step whose losses or weights were the first non-finite ones.
+        last_good: the newest checkpoint of the run (all saved ones are finite), or None.
+    """
+
+    def __init__(self, message, step, last_good):
+        super().__init__(message)
+        self.step = step
+        self.last_good = last_good
+
+
+def non_finite_logs(logs):
+    """The `{tag: value}` of `logs` (Python floats) that are NaN or infinite."""
+    return {tag: value for tag, value in logs.items() if not math.isfinite(value)}
+
+
+def non_finite_variables(objects):
+    """Names of the float variables of `objects` (models, optimizers) holding NaN or inf."""
+    names = []
+    for item in objects.values():
+        for variable in getattr(item, "variables", ()):
+            if tf.as_dtype(variable.dtype).is_floating and not bool(
+                tf.reduce_all(tf.math.is_finite(variable))
+            ):
+                names.append(getattr(variable, "path", None) or variable.name)
+    return names
+
+
+def _diverged(what, step, trainer, checkpoint):
+    found = checkpoints.checkpoints_in(checkpoint.directory)
+    last_good = found[0] if found else None
+    kept = (
+        f"The last good checkpoint is {last_good} (python -m training.sample / "
+        f"training.export read it)"
+        if last_good
+        else "No checkpoint had been saved yet"
+    )
+    return TrainingDiverged(
+        f"training diverged at step {step}: {what}. Nothing from step {step} on was saved. "
+        f"{kept}. Lower the learning rate(s) and train again in a new --logdir.",
+        step,
+        last_good,
+    )
+
+
+def _save(trainer, checkpoint, step):
+    """Saves a checkpoint unless a weight is non-finite (then raises `TrainingDiverged`)."""
+    bad = non_finite_variables(trainer.checkpoint_objects())
+    if bad:
+        shown = ", ".join(bad[:3]) + (f" and {len(bad) - 3} more" if len(bad) > 3 else "")
+        raise _diverged(f"non-finite weights in {shown}", step, trainer, checkpoint)
+    try:
+        checkpoint.save()
+    # ENOSPC, EACCES, EIO...: TensorFlow raises them as OpError, Python code as OSError.
+    except (OSError, tf.errors.OpError) as problem:
+        found = checkpoints.checkpoints_in(checkpoint.directory)
+        previous = (
+            f"the previous checkpoint {found[0]} is intact; free space (or fix the folder) and "
+            f"continue with --resume"
+            if found
+            else "no earlier checkpoint exists"
+        )
+        reason = getattr(problem, "strerror", None) or getattr(problem, "message", None)
+        raise checkpoints.CheckpointError(
+            f"could not save the checkpoint of step {step} in {checkpoint.directory}: "
+            f"{reason or problem}. Training stopped; {previous}."
+        ) from problem
 
 
 @contextlib.contextmanager
@@ -49,6 +126,11 @@ def fit(trainer, checkpoint, writer, progress):
 
     Returns:
         The number of the signal that stopped the run early, or None when it completed.
+
+    Raises:
+        TrainingDiverged: a step's losses (already fetched for the progress bar) or, before a
+            save, the weights are NaN or infinite. The step's scalars reach TensorBoard; no
+            checkpoint is written, so every kept checkpoint stays finite.
     """
     config = trainer.config
     last = config.steps
@@ -59,6 +141,12 @@ def fit(trainer, checkpoint, writer, progress):
             logs = trainer.train_step()
             step += 1
             progress.update(logs)
+            bad_logs = non_finite_logs(logs)
+            if bad_logs:
+                writer.scalars(logs, step)
+                writer.flush()
+                shown = ", ".join(f"{tag}={value}" for tag, value in bad_logs.items())
+                raise _diverged(f"non-finite {shown}", step, trainer, checkpoint)
             scalars = {}
             if timer_start is None:
                 # Timing starts after the first step of the process, which traces the graph.
@@ -76,10 +164,10 @@ def fit(trainer, checkpoint, writer, progress):
                 trainer.write_images(writer, step)
             saved = _due(step, config.checkpoint_every, last)
             if saved:
-                checkpoint.save()
+                _save(trainer, checkpoint, step)
             if request["signal"] is not None:
                 if not saved:
-                    checkpoint.save()
+                    _save(trainer, checkpoint, step)
                 writer.flush()
                 return request["signal"]
     writer.flush()

@@ -3,8 +3,10 @@
 import dataclasses
 import difflib
 import os
+import shlex
 import shutil
 import sys
+import tempfile
 
 import keras
 
@@ -13,6 +15,9 @@ from training import config as config_lib
 from training import data
 from training.monitoring.summaries import SummaryWriter
 from training.runtime import checkpoints
+from training.runtime.lock import RunLock
+from training.runtime.lock import RunLocked
+from training.runtime.loop import TrainingDiverged
 from training.runtime.loop import fit
 from training.runtime.progress import ProgressBar
 from training.runtime.strategy import create_strategy
@@ -24,6 +29,18 @@ TRAINERS = {"sagan": GANTrainer, "autoencoder": ReconstructionTrainer}
 SAMPLES_FILENAME = "samples.png"
 # Images of the fixed held-out batch shown in reconstruction and attention pictures.
 PREVIEW_IMAGES = 8
+
+
+# zoo.create arguments the run sets from its own options: a --model-arg for one of them would
+# contradict the option (and config.json), so it is refused with the option to use instead.
+FIRST_CLASS_ARGUMENTS = {
+    "resolution": "--resolution",
+    "channels": "--channels",
+    "ch": "--ch",
+    "num_classes": "--conditional (the number of classes comes from the dataset)",
+    "sync_batch_norm": "--strategy (synchronised batch norm is on whenever it gives several "
+    "replicas)",
+}
 
 
 def prepare(config, error):
@@ -45,6 +62,7 @@ def prepare(config, error):
         error(f"--dataset: {problem}")
     if config.conditional and not info.num_classes:
         error(f"--conditional needs labels, but dataset {config.dataset!r} has none.")
+    _warn_small_dataset(config, info)
     strategy = create_strategy(config.strategy)
     replicas = strategy.num_replicas_in_sync
     if config.batch_size % replicas:
@@ -53,6 +71,7 @@ def prepare(config, error):
             f"the {config.strategy!r} strategy; use a multiple of {replicas}."
         )
     logdir = config.run_logdir()
+    _check_writable(logdir, worker_index(strategy), error)
     _check_logdir(config, logdir, worker_index(strategy), error)
 
     channels = config.channels or info.channels
@@ -91,6 +110,18 @@ class PreparedRun:
         _attach_data(self.trainer, self.info)
 
 
+def _warn_small_dataset(config, info):
+    """Warns when one batch needs more images than the training split holds."""
+    images = info.splits.get("train", info.num_examples)
+    if images and images < config.batch_size:
+        print(
+            f"warning: dataset {config.dataset!r} holds {images} training image(s), fewer than "
+            f"--batch-size {config.batch_size}: every batch repeats images. Use --batch-size "
+            f"{images} or less, or more images.",
+            file=sys.stderr,
+        )
+
+
 def _check_model(config, error):
     names = zoo.list_models()
     if config.model not in names:
@@ -101,6 +132,13 @@ def _check_model(config, error):
         )
     if config.conditional and config.family != "sagan":
         error(f"--conditional applies to GANs (sagan_*), not to {config.model!r}.")
+    for name, value in config.model_args.items():
+        if name in FIRST_CLASS_ARGUMENTS:
+            error(
+                f"--model-arg {name}={value!r}: use {FIRST_CLASS_ARGUMENTS[name]} instead; "
+                f"the run sets `{name}` from that option (which config.json, the data pipeline "
+                f"and --resume follow)."
+            )
 
 
 def _check_logdir(config, logdir, worker, error):
@@ -108,17 +146,60 @@ def _check_logdir(config, logdir, worker, error):
     existing = checkpoints.has_checkpoint_files(logdir) or os.path.exists(
         os.path.join(logdir, config_lib.CONFIG_FILENAME)
     )
-    if config.resume:
-        if checkpoints.latest_checkpoint(logdir, worker) is None:
+    if config.resume and checkpoints.latest_checkpoint(logdir, worker) is None:
+        leftovers = checkpoints.checkpoint_files(logdir, worker)
+        if leftovers:
+            # Never advise --overwrite while files that may be a checkpoint exist: it deletes them.
             error(
-                f"--resume: {logdir} holds no checkpoint (the run stopped before its first "
-                f"one?). Start afresh with --overwrite."
+                f"--resume: {logdir} holds checkpoint files but no complete checkpoint (a "
+                f"ckpt-<step>.index with its .data files): {', '.join(leftovers[:6])}. Nothing "
+                f"was deleted; restore the missing files, or move them away and start afresh."
             )
-    elif existing and not config.overwrite:
+        error(
+            f"--resume: {logdir} holds no checkpoint (the run stopped before its first "
+            f"one?). Start afresh with --overwrite."
+        )
+    if existing and not config.resume and not config.overwrite:
         error(
             f"{logdir} already holds a run. Continue it with --resume, start afresh with "
             f"--overwrite (deletes its checkpoints and logs), or choose another --logdir."
         )
+
+
+def _check_writable(logdir, worker, error):
+    """The logdir (and its checkpoints folder) must be directories this process can write."""
+    if os.path.exists(logdir) and not os.path.isdir(logdir):
+        error(f"--logdir {logdir} is a file, not a directory: choose another --logdir.")
+    existing = os.path.abspath(logdir)
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        error(f"--logdir {logdir}: {existing} is a file, so the directory cannot be created.")
+    folders = [existing]
+    checkpoint_folder = checkpoints.checkpoint_directory(logdir, worker)
+    if os.path.exists(checkpoint_folder):
+        if not os.path.isdir(checkpoint_folder):
+            error(f"--logdir {logdir}: {checkpoint_folder} is a file, not a directory.")
+        folders.append(checkpoint_folder)
+    for folder in folders:
+        problem = _write_problem(folder)
+        if problem:
+            error(
+                f"--logdir {logdir}: cannot write in {folder} ({problem}); the run would fail "
+                f"at its first log or checkpoint. Fix the permissions or choose another --logdir."
+            )
+
+
+def _write_problem(folder):
+    """None when a file can be created in `folder`, else why not (a real probe: root ignores
+    permission bits, read-only mounts do not)."""
+    try:
+        descriptor, path = tempfile.mkstemp(dir=folder, prefix=".write-test-")
+    except OSError as problem:
+        return problem.strerror or str(problem)
+    os.close(descriptor)
+    os.remove(path)
+    return None
 
 
 def _zoo_arguments(config, channels, info, replicas):
@@ -204,12 +285,36 @@ def _remove_run(logdir):
 
 
 def _train(trainer, info, arguments):
+    """Trains under the logdir's lock (the chief's: other workers write only their own files)."""
+    config = trainer.config
+    if worker_index(trainer.strategy) is not None:
+        return _train_locked(trainer, info, arguments)
+    os.makedirs(config.logdir, exist_ok=True)
+    try:
+        lock = RunLock(config.logdir).acquire()
+    except RunLocked as locked:
+        print(f"error: {locked}", file=sys.stderr)
+        return 1
+    try:
+        return _train_locked(trainer, info, arguments)
+    finally:
+        lock.release()
+
+
+def _train_locked(trainer, info, arguments):
     config, strategy = trainer.config, trainer.strategy
     logdir = config.logdir
     worker = worker_index(strategy)
     chief = worker is None
     _prepare_logdir(config, logdir, arguments, chief)
     _attach_data(trainer, info)
+    resume_from = None
+    if config.resume:
+        # Before the manager reads the index file, which may be missing or garbled.
+        resume_from = checkpoints.readable_checkpoint(logdir, worker)
+        if resume_from is None:
+            raise checkpoints.CheckpointError(f"{logdir} holds no checkpoint to resume from.")
+        checkpoints.repair_index(logdir, worker, latest=resume_from)
     checkpoint = checkpoints.RunCheckpoint(
         checkpoints.checkpoint_directory(logdir, worker),
         trainer.step,
@@ -219,8 +324,8 @@ def _train(trainer, info, arguments):
     )
     writer = SummaryWriter(logdir, enabled=chief)
     if config.resume:
-        start = checkpoint.restore(checkpoint.latest)
-        _report(f"Resuming {config.model} at step {start} from {checkpoint.latest}", config)
+        start = checkpoint.restore(resume_from)
+        _report(f"Resuming {config.model} at step {start} from {resume_from}", config)
     else:
         trainer.reset_state()
         writer.hparams(config.hparams())
@@ -232,14 +337,19 @@ def _train(trainer, info, arguments):
     progress = ProgressBar(config.steps, int(trainer.step.numpy()), enabled=not config.quiet)
     try:
         stopped_by = fit(trainer, checkpoint, writer, progress)
+    except TrainingDiverged as diverged:
+        progress.close()
+        print(f"error: {diverged}", file=sys.stderr)
+        return 1
     finally:
         progress.close()
         writer.close()
     step = int(trainer.step.numpy())
     if stopped_by is not None:
+        command = ["python", "-m", "training.run", "--resume", "--logdir", logdir]
         print(
             f"Stopped by signal {stopped_by} at step {step}; saved {checkpoint.latest}. "
-            f"Continue with: python -m training.run --resume --logdir {logdir}",
+            f"Continue with: {shlex.join(command)}",
             file=sys.stderr,
         )
         return 128 + stopped_by

@@ -6,6 +6,7 @@ import zoo
 from training import config as config_lib
 from training.runtime import checkpoints
 from training.runtime.checkpoints import CheckpointError
+from training.runtime.loop import non_finite_variables
 
 
 @dataclasses.dataclass
@@ -35,7 +36,8 @@ def load_saved_run(logdir, checkpoint=None, ema=True):
             the raw one.
 
     Raises:
-        CheckpointError: no run, no checkpoint, or a checkpoint that does not fit.
+        CheckpointError: no run, no checkpoint, a checkpoint that does not fit, or one whose
+            weights are NaN or infinite (a diverged run's).
     """
     try:
         config = config_lib.load_config(logdir)
@@ -50,8 +52,17 @@ def load_saved_run(logdir, checkpoint=None, ema=True):
         network, key = model.generator, "ema_generator" if ema else "generator"
     else:
         network, key = model, "autoencoder"
-    path = checkpoint or checkpoints.latest_checkpoint(logdir)
+    path = checkpoint or checkpoints.readable_checkpoint(logdir)
     if path is None:
         raise CheckpointError(f"{logdir} holds no checkpoint yet.")
     checkpoints.restore_objects(path, {key: network})
+    bad = non_finite_variables({key: network})
+    if bad:
+        others = [other for other in checkpoints.find_checkpoints(logdir) if other != path]
+        raise CheckpointError(
+            f"Checkpoint {path} holds non-finite (NaN or infinite) weights in {bad[0]}"
+            + (f" and {len(bad) - 1} more" if len(bad) > 1 else "")
+            + ": the run diverged. Choose an earlier checkpoint with --checkpoint"
+            + (f" (found: {', '.join(others)})." if others else ".")
+        )
     return SavedRun(config=config, model=model, network=network, checkpoint=path)

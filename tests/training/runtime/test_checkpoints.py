@@ -131,15 +131,87 @@ def test_incompatible_checkpoint_is_an_error_naming_it(gan_run, tmp_path, capsys
     assert "shape" in message
 
 
-def test_corrupt_checkpoint_is_an_error_naming_it(gan_run, tmp_path, capsys):
-    logdir = tmp_path / "corrupt"
+def copy_run(gan_run, tmp_path, name):
+    logdir = tmp_path / name
     shutil.copytree(gan_run, logdir)
-    latest = latest_checkpoint(str(logdir))
-    data_file = latest + ".data-00000-of-00001"
-    with open(data_file, "r+b") as file:
-        file.truncate(os.path.getsize(data_file) // 2)
+    return logdir
+
+
+def truncate(path):
+    with open(path, "r+b") as file:
+        file.truncate(os.path.getsize(path) // 2)
+
+
+def test_damaged_newest_checkpoint_falls_back_to_the_newest_readable_one(
+    gan_run, tmp_path, capsys
+):
+    logdir = copy_run(gan_run, tmp_path, "damaged_newest")
+    checkpoints = logdir / "checkpoints"
+    truncate(checkpoints / "ckpt-8.data-00000-of-00001")
+    assert train(logdir, *GAN_OPTIONS, "--resume", "--steps", str(GAN_STEPS)) == 0
+    message = capsys.readouterr().err
+    assert f"skipping damaged checkpoint(s) {checkpoints}/ckpt-8" in message
+    assert f"using {checkpoints}/ckpt-6" in message
+    # The resumed run retrained steps 7 and 8 and wrote a good ckpt-8 over the damaged one.
+    assert_same_checkpoints(gan_run / "checkpoints/ckpt-8", checkpoints / "ckpt-8")
+
+
+@pytest.mark.parametrize("index", ["deleted", "garbled"])
+def test_resume_finds_checkpoints_from_their_files(gan_run, tmp_path, index):
+    logdir = copy_run(gan_run, tmp_path, f"index_{index}")
+    checkpoints = logdir / "checkpoints"
+    for path in checkpoints.glob("ckpt-8.*"):
+        path.unlink()
+    if index == "deleted":
+        (checkpoints / "checkpoint").unlink()
+    else:
+        (checkpoints / "checkpoint").write_text("model_checkpoint_path: \x00garbage {{\n")
+    # Resumes from ckpt-6 (--quiet hides the "Resuming" line) and retrains steps 7 and 8.
+    assert train(logdir, *GAN_OPTIONS, "--resume", "--steps", str(GAN_STEPS)) == 0
+    assert_same_checkpoints(gan_run / "checkpoints/ckpt-8", checkpoints / "ckpt-8")
+    # The checkpoints found from the files are still there (none forgotten, none deleted).
+    assert (checkpoints / "ckpt-4.index").exists() or (checkpoints / "ckpt-6.index").exists()
+
+
+def test_every_checkpoint_damaged_is_an_error_naming_them_without_advising_overwrite(
+    gan_run, tmp_path, capsys
+):
+    logdir = copy_run(gan_run, tmp_path, "all_damaged")
+    for path in (logdir / "checkpoints").glob("ckpt-*.index"):
+        truncate(path)
     assert train(logdir, *GAN_OPTIONS, "--resume", "--steps", str(GAN_STEPS + 2)) == 1
-    assert f"Cannot restore checkpoint {latest}" in capsys.readouterr().err
+    message = capsys.readouterr().err
+    for step in (4, 6, 8):
+        assert f"ckpt-{step} (" in message
+    assert "--overwrite" not in message.split(" error: ", 1)[-1]
+
+
+def test_checkpoint_files_without_a_complete_checkpoint_do_not_advise_overwrite(
+    gan_run, tmp_path, capsys
+):
+    logdir = copy_run(gan_run, tmp_path, "no_index_files")
+    for path in (logdir / "checkpoints").glob("ckpt-*.index"):
+        path.unlink()
+    with pytest.raises(SystemExit) as exit_info:
+        train(logdir, *GAN_OPTIONS, "--resume")
+    assert exit_info.value.code == 2
+    message = capsys.readouterr().err
+    assert "ckpt-8.data-00000-of-00001" in message
+    assert "--overwrite" not in message.split(" error: ", 1)[-1]
+
+
+def test_sample_finds_checkpoints_from_their_files(gan_run, tmp_path, capsys):
+    from training import sample
+
+    logdir = copy_run(gan_run, tmp_path, "sample_no_index")
+    (logdir / "checkpoints" / "checkpoint").unlink()
+    truncate(logdir / "checkpoints" / "ckpt-8.index")
+    output = tmp_path / "grid.png"
+    argv = ["--logdir", str(logdir), "--output", str(output), "--num-samples", "4"]
+    assert sample.main(argv) == 0
+    captured = capsys.readouterr()
+    assert "ckpt-6" in captured.out and "ckpt-8" in captured.err
+    assert output.exists()
 
 
 def test_overwrite_starts_afresh(gan_run, tmp_path):
@@ -151,3 +223,25 @@ def test_overwrite_starts_afresh(gan_run, tmp_path):
         0
     ].endswith("ckpt-1")
     assert len(list(logdir.glob("events.out.tfevents.*"))) == 1
+
+
+def test_the_continue_line_after_a_signal_is_shell_quoted(tmp_path, capsys, monkeypatch):
+    import shlex
+
+    from training.trainers.gan import GANTrainer
+
+    original = GANTrainer.train_step
+
+    def train_step(self):
+        logs = original(self)
+        if int(self.step.numpy()) == 1:
+            signal.raise_signal(signal.SIGTERM)
+        return logs
+
+    monkeypatch.setattr(GANTrainer, "train_step", train_step)
+    logdir = tmp_path / "it's a run dir"
+    assert train(logdir, *GAN_OPTIONS) == 128 + signal.SIGTERM
+    message = capsys.readouterr().err
+    line = message.split("Continue with: ", 1)[1].splitlines()[0]
+    expected = ["python", "-m", "training.run", "--resume", "--logdir", str(logdir)]
+    assert shlex.split(line) == expected
