@@ -24,6 +24,8 @@ RESUMABLE_OPTIONS = frozenset(
         "checkpoint_every",
         "max_to_keep",
         "eval_every",
+        "fid_every",
+        "fid_samples",
     }
 )
 
@@ -125,6 +127,15 @@ class TrainConfig:
         0, "steps before the moving average starts (it copies the weights until then)", "gan")
     num_samples: int = _option(
         64, "images in the sample grids (fixed noise)", "gan"
+    )
+    fid_every: int = _option(
+        0,
+        "steps between FID and KID of the moving-average generator against the dataset's real "
+        "images, logged as eval/fid and eval/kid (0: never; needs the fid extra)",
+        "gan",
+    )
+    fid_samples: int = _option(
+        1000, "generated and real images per FID/KID evaluation during training", "gan"
     )
 
     learning_rate: float = _option(

@@ -46,6 +46,13 @@ def _non_negative_int(text):
     return value
 
 
+def _at_least_two(text):
+    value = int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"must be an integer of at least 2, received {text}")
+    return value
+
+
 def _positive_float(text):
     value = float(text)
     if not value > 0:
@@ -85,6 +92,8 @@ _TYPES = {
     "ema_decay": _fraction,
     "ema_start": _non_negative_int,
     "num_samples": _positive_int,
+    "fid_every": _non_negative_int,
+    "fid_samples": _at_least_two,
     "noise_std": _positive_float,
     "mask_fraction": _fraction,
     "eval_every": _positive_int,

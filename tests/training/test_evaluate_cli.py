@@ -58,3 +58,33 @@ def test_evaluate_refuses_an_autoencoder(autoencoder_run, capsys):
     options = ["--logdir", str(autoencoder_run), "--no-progress", "--num-samples", "2"]
     assert evaluate.main(options) == 2
     assert "FID evaluates generators" in capsys.readouterr().err
+
+
+def test_fid_every_logs_fid_and_kid_during_training(tmp_path, monkeypatch):
+    from tests.training.conftest import TINY, train
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    logdir = tmp_path / "run"
+    options = ("--model", "sagan_refined", *TINY, "--steps", "4")
+    assert train(logdir, *options, "--fid-every", "2", "--fid-samples", "2") == 0
+    scalars = eval_scalars(logdir)
+    assert sorted(scalars) == ["eval/fid", "eval/kid", "eval/kid_std"]
+    assert [step for step, _ in scalars["eval/fid"]] == [2, 4]
+    assert all(value > 0 for _, value in scalars["eval/fid"])
+
+
+@pytest.mark.parametrize(
+    "options,message",
+    [
+        (("--model", "autoencoder_refined", "--fid-every", "2"), "applies to sagan_*"),
+        (("--model", "sagan_refined", "--fid-every", "2", "--fid-samples", "1"), "at least 2"),
+        (("--model", "sagan_refined", "--fid-every", "-1"), "non-negative"),
+    ],
+)
+def test_fid_every_rejects_what_it_cannot_measure(tmp_path, capsys, options, message):
+    from tests.training.conftest import train
+
+    with pytest.raises(SystemExit) as exit_info:
+        train(tmp_path / "run", *options, "--quiet")
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err

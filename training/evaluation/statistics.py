@@ -51,7 +51,11 @@ class FeatureStatistics:
             arrays["features"] = np.asarray(self.features, np.float32)
         folder = os.path.dirname(os.path.abspath(path))
         os.makedirs(folder, exist_ok=True)
-        np.savez(path, **arrays)
+        # Written aside, then renamed: a killed process or a second worker writing the same cache
+        # file never leaves a half-written one behind.
+        partial = f"{path}.{os.getpid()}.partial.npz"
+        np.savez(partial, **arrays)
+        os.replace(partial, path)
         return path
 
     @classmethod

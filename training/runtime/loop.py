@@ -115,8 +115,8 @@ def fit(trainer, checkpoint, writer, progress):
     """Trains from the trainer's current step to `config.steps`.
 
     Scalars go to TensorBoard every `summary_every` steps, pictures every `image_every`,
-    held-out metrics every `eval_every`, checkpoints every `checkpoint_every`, and all of them
-    at the last step.
+    held-out metrics every `eval_every`, FID and KID every `fid_every` (if not 0), checkpoints
+    every `checkpoint_every`, and all of them at the last step.
 
     Args:
         trainer: a `training.trainers.Trainer` with its data attached.
@@ -159,6 +159,8 @@ def fit(trainer, checkpoint, writer, progress):
                     timer_step, timer_start = step, time.perf_counter()
             if _due(step, config.eval_every, last):
                 scalars.update(trainer.evaluate())
+            if config.fid_every and _due(step, config.fid_every, last):
+                scalars.update(trainer.image_quality())
             writer.scalars(scalars, step)
             if _due(step, config.image_every, last):
                 trainer.write_images(writer, step)

@@ -132,6 +132,8 @@ def _check_model(config, error):
         )
     if config.conditional and config.family != "sagan":
         error(f"--conditional applies to GANs (sagan_*), not to {config.model!r}.")
+    if config.fid_every:
+        _check_fid(config, error)
     for name, value in config.model_args.items():
         if name in FIRST_CLASS_ARGUMENTS:
             error(
@@ -139,6 +141,17 @@ def _check_model(config, error):
                 f"the run sets `{name}` from that option (which config.json, the data pipeline "
                 f"and --resume follow)."
             )
+
+
+def _check_fid(config, error):
+    if config.family != "sagan":
+        error(f"--fid-every measures generated images: it applies to sagan_*, not {config.model!r}.")
+    from training.evaluation import weights
+
+    try:
+        weights.weights_path()
+    except weights.WeightsError as problem:
+        error(f"--fid-every: {problem}")
 
 
 def _check_logdir(config, logdir, worker, error):

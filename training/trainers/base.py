@@ -84,6 +84,10 @@ class Trainer:
         """Held-out metrics `{tag: value}`; none by default."""
         return {}
 
+    def image_quality(self):
+        """FID and KID scalars `{tag: value}` of what the model generates; none by default."""
+        return {}
+
     # The distributed step.
 
     def attach_data(self, make_dataset):

@@ -166,6 +166,20 @@ class GANTrainer(Trainer):
     def write_final_samples(self, path):
         write_png(path, image_grid(self.samples()))
 
+    def image_quality(self):
+        """FID and KID of the moving-average generator, `config.fid_samples` images a side."""
+        from training.evaluation import generator_metrics
+
+        metrics = generator_metrics.evaluate_generator(
+            self._sample,
+            self.config,
+            self.latent_dim,
+            self.num_classes,
+            num_images=self.config.fid_samples,
+            seed=self.config.seed,
+        )
+        return {f"eval/{name}": metrics[name] for name in ("fid", "kid", "kid_std")}
+
 
 def fixed_generator_inputs(count, latent_dim, num_classes=0, seed=0, label=None):
     """Generator inputs for a sample grid: normal latents, and labels when conditional.
