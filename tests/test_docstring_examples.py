@@ -18,12 +18,7 @@ def modules_of(package):
         yield module.name
 
 
-MODULES = [
-    name
-    for package in (keras_refined_sa, zoo)
-    for name in modules_of(package)
-    if not name.startswith("keras_refined_sa.benchmark")
-]
+MODULES = [name for package in (keras_refined_sa, zoo) for name in modules_of(package)]
 
 
 @pytest.mark.parametrize("module_name", MODULES)

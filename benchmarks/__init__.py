@@ -1,0 +1,13 @@
+"""Benchmarks of the attention forms, outside the library: time and memory, each case in a fresh process.
+
+Commands:
+
+- `python -m benchmarks.layers`: one attention block per form (any Keras backend).
+- `python -m benchmarks.models`: one training step of the zoo models (TensorFlow).
+- `python -m benchmarks.projections`: the fused q/k/v projections against three convolutions.
+
+Packages: `harness` (a case per subprocess under a time limit and a memory cap, compiled steps,
+timing, interleaved timing and per-pair ratios, memory, the machine), `reporting` (numbers and
+tables, files, plots, targets, progress), `cli` (the options every command shares), then one
+package per command. Nothing in `keras_refined_sa`, `zoo` or `training` imports this package.
+"""

@@ -1,0 +1,285 @@
+"""The model benchmark's sweep: where the attention goes, which cases run, what the records hold.
+
+An attention *configuration* places the attention blocks of a zoo model:
+
+- `default`: the zoo's own placement, as `python -m training.run` builds the model: attention on
+  the 32×32 feature maps (16×16 at 32 px), keys and values max-pooled 2×2 (m = n/4), as the
+  official SAGAN code.
+- `highest`: attention on the largest feature maps the model allows (SAGAN at 128 px: 64×64,
+  the largest side both networks reach; the autoencoder: its full resolution), still pooled.
+- `highest_unpooled`: the same maps without pooling (m = n), where softmax's O(n·m) cost is
+  largest.
+
+The `*_none` models have no attention and run once per resolution, as the reference the
+attention's cost is read against. Every case gets its placement as explicit `zoo.create`
+arguments, and configurations that come out the same for a model (at 64 px the SAGAN pair
+reaches no side above 32) run once.
+"""
+
+import inspect
+
+import zoo
+from benchmarks.harness.processes import Case
+from benchmarks.harness.results import add_memory_fields
+from zoo import autoencoder, sagan_architecture, validation
+
+CONFIGS = ("default", "highest", "highest_unpooled")
+DEFAULT_CONFIGS = CONFIGS
+CONFIG_DESCRIPTIONS = {
+    "default": "the zoo's placement (32×32, or 16×16 at 32 px), keys and values pooled 2×2",
+    "highest": "the largest feature maps the model allows, keys and values pooled 2×2",
+    "highest_unpooled": "the largest feature maps the model allows, no pooling (m = n)",
+}
+NO_ATTENTION = "none"
+_PLACEMENT_KEYS = ("attention_side", "pool_key_value", "positions", "key_positions")
+TARGET = "benchmarks.models.cases:run_training_step_case"
+COMPARISON_TARGET = "benchmarks.models.cases:run_comparison_case"
+KINDS = ("softmax", "refined", "none")
+
+
+def family_of(model):
+    """`"sagan_refined"` -> `"sagan"`."""
+    return model.split("_", 1)[0]
+
+
+def attention_of(model):
+    """`"sagan_refined"` -> `"refined"`."""
+    return model.split("_", 1)[1]
+
+
+def attention_sides(family, resolution):
+    """The feature-map sides an attention block of `family` may sit on at `resolution`.
+
+    Raises:
+        ValueError: the family's models cannot be built at `resolution`.
+    """
+    if family == "sagan":
+        validation.check_choice("resolution", resolution, sagan_architecture.RESOLUTIONS)
+        networks = (
+            sagan_architecture.generator_blocks(resolution),
+            sagan_architecture.discriminator_blocks(resolution),
+        )
+        return sorted(set.intersection(*({block.resolution for block in n} for n in networks)))
+    if family == "autoencoder":
+        low, high = autoencoder.MIN_RESOLUTION, autoencoder.MAX_RESOLUTION
+        if resolution % 8 or not low <= resolution <= high:
+            raise ValueError(
+                f"`resolution` must be a multiple of 8 from {low} to {high}. "
+                f"Received: resolution={resolution!r}"
+            )
+        # The decoder has no map at the bottleneck side (see zoo.autoencoder).
+        return sorted(autoencoder.level_resolutions(resolution)[:-1])
+    raise ValueError(f"`family` must be 'sagan' or 'autoencoder'. Received: family={family!r}")
+
+
+def _zoo_default_pooling(family):
+    constructor = zoo.SAGAN if family == "sagan" else zoo.Autoencoder
+    return inspect.signature(constructor).parameters["pool_key_value"].default
+
+
+def placement(family, resolution, config):
+    """`(side, pool_key_value)` of the attention blocks of `config` (one of `CONFIGS`)."""
+    if config not in CONFIGS:
+        raise ValueError(f"`config` must be one of {CONFIGS}. Received: config={config!r}")
+    sides = attention_sides(family, resolution)
+    if config == "default":
+        return validation.default_attention_resolution(sides), _zoo_default_pooling(family)
+    return max(sides), config == "highest"
+
+
+def zoo_arguments(family, side, pool_key_value):
+    """The `zoo.create` arguments (`--model-arg`s) that put the attention there."""
+    key, value = (
+        ("attention_resolution", side) if family == "sagan" else ("attention_resolutions", [side])
+    )
+    return {key: value, "pool_key_value": pool_key_value}
+
+
+def training_step_case(model, resolution, batch_size, ch, model_args, **settings):
+    """The harness `Case` that times `model`'s training step (see `cases`).
+
+    Args:
+        model, resolution, batch_size, ch, model_args: see
+            `benchmarks.models.cases.run_training_step_case`.
+        **settings: its other arguments (`repeats`, `warmup`, `max_timing_s`, `seed`).
+    """
+    params = {
+        "model": model,
+        "resolution": resolution,
+        "batch_size": batch_size,
+        "ch": ch,
+        "model_args": model_args,
+        **settings,
+    }
+    where = ", ".join(f"{key}={value}" for key, value in model_args.items())
+    name = f"{model} {resolution}px batch {batch_size}" + (f" ({where})" if where else "")
+    return Case(TARGET, params, name)
+
+
+def sweep_entries(models, resolutions, configs, *, batch_size, ch, **settings):
+    """The cases of a sweep, as `(config, case)` pairs, smallest images first.
+
+    Args:
+        models: zoo model names.
+        resolutions: image sides.
+        configs: names from `CONFIGS`; a `*_none` model runs once per resolution, with config
+            `"none"`.
+        batch_size, ch: of every case.
+        **settings: the other arguments of `run_training_step_case`.
+    """
+    entries = []
+    for resolution in sorted(set(resolutions)):
+        for model in models:
+            family = family_of(model)
+            if attention_of(model) == NO_ATTENTION:
+                case = training_step_case(model, resolution, batch_size, ch, {}, **settings)
+                entries.append((NO_ATTENTION, case))
+                continue
+            placed = set()
+            for config in configs:
+                where = placement(family, resolution, config)
+                if where in placed:
+                    continue
+                placed.add(where)
+                args = zoo_arguments(family, *where)
+                case = training_step_case(model, resolution, batch_size, ch, args, **settings)
+                entries.append((config, case))
+    return entries
+
+
+def where_attention(model_args):
+    """`(side, pool_key_value)` of a case's `zoo_arguments`; `(None, None)` without attention."""
+    if not model_args:
+        return None, None
+    side = model_args.get("attention_resolution") or model_args["attention_resolutions"][0]
+    return side, model_args["pool_key_value"]
+
+
+def case_fields(config, case):
+    """What a case is: its model, options and attention placement, as a flat dict.
+
+    The placement: `attention_side`, `pool_key_value`, `positions` (n = side²) and
+    `key_positions` (m: n/4 when pooled), all None without attention.
+    """
+    params = case.params
+    side, pooled = where_attention(params["model_args"])
+    positions = side * side if side else None
+    return {
+        "model": params["model"],
+        "family": family_of(params["model"]),
+        "attention": attention_of(params["model"]),
+        "config": config,
+        "resolution": params["resolution"],
+        "batch_size": params["batch_size"],
+        "ch": params["ch"],
+        "model_args": params["model_args"],
+        "attention_side": side,
+        "pool_key_value": pooled,
+        "positions": positions,
+        "key_positions": positions // 4 if pooled else positions,
+    }
+
+
+def make_record(config, case, result):
+    """One flat record: `case_fields`, the harness `CaseResult` and the memory fields of
+    `benchmarks.harness.results.add_memory_fields` (above baseline: what the process held once
+    the trainer and its data existed)."""
+    return add_memory_fields({**case_fields(config, case), **result.as_record()})
+
+
+def _row_key(record):
+    return record["family"], record["resolution"], record["config"]
+
+
+def comparison_cases(records, *, rounds, warmup, max_timing_s, seed=0):
+    """Per (family, resolution, placement): the softmax, refined and no-attention models whose
+    own case ran, in one harness `Case` timing their steps in interleaved rounds.
+
+    Args:
+        records: the sweep's records (`make_record`).
+        rounds, warmup, max_timing_s, seed: see `benchmarks.models.cases.run_comparison_case`.
+    """
+    by_key = {(*_row_key(r), r["attention"]): r for r in records if r["status"] == "OK"}
+    cases = []
+    for family, resolution, config in dict.fromkeys(_row_key(r) for r in records):
+        if config == NO_ATTENTION:
+            continue
+        chosen = {}
+        for kind in KINDS:
+            where = (family, resolution, NO_ATTENTION if kind == NO_ATTENTION else config, kind)
+            if where in by_key:
+                chosen[kind] = (by_key[where]["model"], by_key[where]["model_args"])
+        if len(chosen) < 2 or "refined" not in chosen:
+            continue
+        first = next(r for r in records if _row_key(r) == (family, resolution, config))
+        params = {
+            "models": chosen,
+            "resolution": resolution,
+            "batch_size": first["batch_size"],
+            "ch": first["ch"],
+            "rounds": rounds,
+            "warmup": warmup,
+            "max_timing_s": max_timing_s,
+            "seed": seed,
+        }
+        name = f"interleaved {'/'.join(chosen)} {family} {resolution}px {config}"
+        cases.append(Case(COMPARISON_TARGET, params, name))
+    return cases
+
+
+def comparison_records(cases, results):
+    """One record per comparison: family, resolution, placement, models, interleaved metrics."""
+    records = []
+    for case, result in zip(cases, results):
+        models = case.params["models"]
+        family = family_of(next(iter(models.values()))[0])
+        config_args = models.get("refined", models.get("softmax"))[1]
+        config = next(
+            (c for c in CONFIGS if where_attention(config_args) ==
+             placement(family, case.params["resolution"], c)), None,
+        )  # fmt: skip
+        records.append(
+            {
+                "family": family,
+                "resolution": case.params["resolution"],
+                "config": config,
+                "models": {kind: model for kind, (model, _) in models.items()},
+                **result.as_record(),
+            }
+        )
+    return records
+
+
+def summary_rows(records, comparisons=()):
+    """One row per (family, resolution, configuration): the three attention kinds side by side.
+
+    Each row holds `family`, `resolution`, `config`, the placement (`attention_side`,
+    `pool_key_value`, `positions`, `key_positions`), per kind in `KINDS` its record (None if it
+    did not run), and `ratios`: the interleaved comparison's `"refined/none"` and
+    `"softmax/refined"` (see `benchmarks.harness.interleave.compare_pairs`; {} without one).
+    """
+    by_key = {(*_row_key(record), record["attention"]): record for record in records}
+    ratios = {
+        (c["family"], c["resolution"], c["config"]): c.get("ratios", {})
+        for c in comparisons
+        if c["status"] == "OK"
+    }
+    rows = []
+    for family, resolution, config in dict.fromkeys(_row_key(r) for r in records):
+        if config == NO_ATTENTION:
+            continue
+        kinds = {kind: by_key.get((family, resolution, config, kind)) for kind in KINDS[:2]}
+        kinds["none"] = by_key.get((family, resolution, NO_ATTENTION, NO_ATTENTION))
+        placed = next(r for r in kinds.values() if r is not None)
+        rows.append(
+            {
+                "family": family,
+                "resolution": resolution,
+                "config": config,
+                **{key: placed[key] for key in _PLACEMENT_KEYS},
+                **kinds,
+                "ratios": ratios.get((family, resolution, config), {}),
+            }
+        )
+    order = {config: index for index, config in enumerate(CONFIGS)}
+    return sorted(rows, key=lambda row: (row["family"], row["resolution"], order[row["config"]]))

@@ -1,0 +1,183 @@
+"""Fused q/k/v projections: one matmul of the concatenated kernels against three 1×1 convolutions.
+
+`BaseSelfAttention` computes q, k and v with one matmul of the input with the three projections'
+(spectrally normalised) kernels concatenated along the output axis, split afterwards. This script
+times the forward+backward step of `RefinedSelfAttention` (C = 64, so C_k = 8 and C_v = 32;
+`pool_key_value=False`), with and without spectral normalisation, at 64×64 batch 8 and 128×128
+batch 2, in three variants that share the same variables:
+
+- *three convs*: `ConvProjections`, the former computation, three `Conv2D` 1×1 layer calls;
+- *fused matmul*: `RefinedSelfAttention` as it is;
+- *three matmuls*: `ThreeMatmuls`, one matmul per kernel: the control that separates what fusing
+  gains from what replacing the convolutions by matmuls gains.
+
+Each case first checks that the variants agree (outputs to 1e-5, gradients to 1e-4 of their
+largest magnitude), then warms the compiled steps of `benchmarks.harness.steps` up and times
+them in interleaved rounds (`benchmarks.harness.interleave`: every variant once per round,
+starting from a different one each round), so that the machine's load hits all of them alike. The ratios are per round: one
+variant's time over another's in the same round. Writes the table to
+`docs/benchmarks/projections_<device>_<backend>.md` (or `--output`).
+
+Examples:
+
+    KERAS_BACKEND=tensorflow python -m benchmarks.projections
+    KERAS_BACKEND=jax python -m benchmarks.projections --rounds 200
+"""
+
+import os
+import statistics
+import sys
+from pathlib import Path
+
+import keras
+import numpy as np
+from keras import ops
+
+from benchmarks import cli
+from benchmarks.harness.devices import compilation, device_description
+from benchmarks.harness.environment import describe_environment
+from benchmarks.harness.interleave import ratio_stats, time_interleaved
+from benchmarks.harness.steps import make_step
+from benchmarks.reporting import document, files
+from benchmarks.reporting.formatting import format_seconds, markdown_table
+from keras_refined_sa.layers import RefinedSelfAttention
+
+PROGRAM = "python -m benchmarks.projections"
+CHANNELS = 64
+CASES = ((64, 8), (128, 2))  # (height = width, batch)
+# γ starts at 0, which would zero the projections' gradients; a trained block has γ ≠ 0.
+GAMMA = 0.5
+VARIANTS = ("three convs", "fused matmul", "three matmuls")
+# Per-round ratios in the table: the fused matmul against the former computation, the control
+# against it, and the fused matmul against the control (what fusing alone changes).
+RATIOS = (
+    ("fused matmul", "three convs"),
+    ("three matmuls", "three convs"),
+    ("fused matmul", "three matmuls"),
+)
+
+
+class ConvProjections(RefinedSelfAttention):
+    """`RefinedSelfAttention` computing q, k and v as before the fusion: three 1×1 convolutions."""
+
+    def _query_key_value(self, inputs, training):
+        projections = (self.query_projection, self.key_projection, self.value_projection)
+        return [projection(inputs, training=training) for projection in projections]
+
+
+class ThreeMatmuls(RefinedSelfAttention):
+    """`RefinedSelfAttention` computing q, k and v with one matmul per projection kernel."""
+
+    def _query_key_value(self, inputs, training):
+        outputs = []
+        for projection in (self.query_projection, self.key_projection, self.value_projection):
+            kernel, bias = self._matrix_and_bias(projection, training)
+            output = ops.matmul(inputs, kernel)
+            outputs.append(output if bias is None else output + bias)
+        return outputs
+
+
+def _layers(spectral_norm, input_shape):
+    """The three variants, built, with the first one's weights."""
+    gamma = keras.initializers.Constant(GAMMA)
+    options = dict(spectral_norm=spectral_norm, gamma_initializer=gamma)
+    layers = [
+        ConvProjections(**options),
+        RefinedSelfAttention(**options),
+        ThreeMatmuls(**options),
+    ]
+    for layer in layers:
+        layer.build(input_shape)
+        layer.set_weights(layers[0].get_weights())
+    return dict(zip(VARIANTS, layers))
+
+
+def _check_close(reference, other, name):
+    np.testing.assert_allclose(
+        ops.convert_to_numpy(other), ops.convert_to_numpy(reference), rtol=1e-5, atol=1e-5,
+        err_msg=f"{name}: outputs differ",
+    )
+
+
+def _check_gradients_close(reference, other, name):
+    for expected, actual in zip(reference, other):
+        expected, actual = ops.convert_to_numpy(expected), ops.convert_to_numpy(actual)
+        scale = max(float(np.abs(expected).max()), 1e-12)
+        error = float(np.abs(actual - expected).max()) / scale
+        if error > 1e-4:
+            raise AssertionError(f"{name}: gradients differ by {error:.2g} of their largest value")
+
+
+def _ratio_summary(numerator, denominator):
+    stats = ratio_stats(numerator, denominator)
+    return f"**{stats.median:.3f}** ({stats.q1:.3f}–{stats.q3:.3f})"
+
+
+def run_case(size, batch, spectral_norm, rounds, warmup):
+    """Checks and times the variants on one case; returns a table row."""
+    inputs = keras.random.normal((batch, size, size, CHANNELS), seed=1)
+    layers = _layers(spectral_norm, inputs.shape)
+    # Inference outputs first: a training step updates the spectral normalisation's u.
+    outputs = {name: layer(inputs) for name, layer in layers.items()}
+    steps = {name: make_step(layer, inputs, "fwd_bwd") for name, layer in layers.items()}
+    gradients = {name: step() for name, step in steps.items()}
+    for name in VARIANTS[1:]:
+        _check_close(outputs[VARIANTS[0]], outputs[name], name)
+        _check_gradients_close(gradients[VARIANTS[0]], gradients[name], name)
+    times = time_interleaved(steps, rounds=rounds, warmup=warmup)
+    row = {"case": f"{size}×{size}, batch {batch}", "spectral_norm": spectral_norm}
+    for name in VARIANTS:
+        row[name] = format_seconds(statistics.median(times[name]))
+    for top, bottom in RATIOS:
+        row[f"{top} / {bottom}"] = _ratio_summary(times[top], times[bottom])
+    return row
+
+
+def main(argv=None):
+    parser = cli.command_parser(PROGRAM, __doc__)
+    parser.add_argument("--rounds", type=cli.positive(int), default=100)
+    parser.add_argument("--warmup", type=cli.positive(int), default=5)
+    parser.add_argument("--output", type=Path, help="markdown file to write")
+    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    backend, device = keras.backend.backend(), device_description()[0]
+    output = args.output or Path("docs/benchmarks") / f"projections_{device}_{backend}.md"
+
+    environment = describe_environment(PROGRAM, argv)
+    if not environment["command"].startswith("KERAS_BACKEND="):
+        environment["command"] = f"KERAS_BACKEND={backend} {environment['command']}"
+    rows = []
+    for size, batch in CASES:
+        for spectral_norm in (False, True):
+            rows.append(run_case(size, batch, spectral_norm, args.rounds, args.warmup))
+            print(rows[-1], flush=True)
+    environment["load_average_at_end"] = list(os.getloadavg())
+
+    headers = ["case", "spectral_norm", *VARIANTS, *(f"{top} / {bottom}" for top, bottom in RATIOS)]
+    columns = [(header, lambda row, header=header: row[header]) for header in headers]
+    document = "\n".join(
+        [
+            f"# Fused q/k/v projections: {backend} on {device}",
+            "",
+            document.environment_markdown(environment),
+            f"- Settings: `RefinedSelfAttention`, C = {CHANNELS} (C_k = 8, C_v = 32), "
+            f"`pool_key_value=False`, `use_bias=False`, float32, γ = {GAMMA}; forward+backward "
+            f"with respect to the input and the variables ({compilation(backend)}); {args.warmup} "
+            f"warm-up call(s) per variant, then {args.rounds} interleaved rounds.",
+            "- Variants (same variables): *three convs*, the former computation (three 1×1 "
+            "`Conv2D` calls); *fused matmul*, the layer as it is (one matmul with the three "
+            "kernels concatenated); *three matmuls*, one matmul per kernel (the control). "
+            "Times: median per variant. Ratios: "
+            "per round, one variant's time over another's in the same round; median (25th–75th "
+            "percentile) over the rounds.",
+            "",
+            markdown_table(rows, columns),
+            "",
+        ]
+    )
+    files.write_text(output, document)
+    print(document)
+
+
+if __name__ == "__main__":
+    main()

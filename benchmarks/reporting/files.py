@@ -1,0 +1,25 @@
+"""Writes benchmark results: JSON for machines, markdown for people."""
+
+import json
+from pathlib import Path
+
+
+def write_json(path, payload):
+    """Writes `payload` as indented JSON, creating the folder; returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(payload, indent=1, sort_keys=False) + "\n", encoding="utf-8")
+    return path
+
+
+def read_json(path):
+    """Reads what `write_json` wrote."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def write_text(path, text):
+    """Writes `text`, creating the folder; returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path

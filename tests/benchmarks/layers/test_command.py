@@ -1,0 +1,85 @@
+import json
+import math
+import os
+import subprocess
+import sys
+
+import pytest
+
+from benchmarks.layers.__main__ import main
+from benchmarks.layers.forms import FORMS
+from benchmarks.harness.processes import Limits, run_case
+from benchmarks.layers.cases import layer_case
+
+_NUMBERS = ("time_median_s", "time_min_s", "time_max_s", "gflop", "peak_memory_bytes")
+
+
+def test_benchmark_command_on_the_smallest_case(tmp_path):
+    command = [
+        sys.executable, "-m", "benchmarks.layers",
+        "--configs", "16:1", "--channels", "16", "--passes", "fwd_bwd",
+        "--repeats", "1", "--warmup", "1", "--rounds", "3",
+        "--output-dir", str(tmp_path), "--name", "smoke",
+    ]  # fmt: skip
+    # Keras's default backend, whatever earlier imports (training's CLIs) set in this process.
+    env = {name: value for name, value in os.environ.items() if name != "KERAS_BACKEND"}
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert "## Targets" in completed.stdout and "## Ratios (interleaved)" in completed.stdout
+
+    payload = json.loads((tmp_path / "smoke.json").read_text())
+    assert payload["device_kind"] == "cpu"
+    assert payload["environment"]["command"].startswith("python -m benchmarks.layers")
+    records = {record["form"]: record for record in payload["records"]}
+    assert sorted(records) == sorted(FORMS)
+    for form, record in records.items():
+        assert record["status"] == "OK", (form, record["error"])
+        for key in _NUMBERS:
+            assert math.isfinite(record[key]) and record[key] > 0, (form, key, record[key])
+    # The compared forms ran together in one process, interleaved.
+    (comparison,) = payload["comparisons"]
+    assert comparison["status"] == "OK", comparison["error"]
+    assert comparison["forms"] == ["projections", "softmax", "refined"]
+    assert sorted(comparison["ratios"]) == ["refined/projections", "softmax/refined"]
+    for name, stats in comparison["ratios"].items():
+        assert 0 < stats["q1"] <= stats["median"] <= stats["q3"] and stats["pairs"] == 3
+        assert all(len(times) == 3 for times in stats["times_s"].values())
+        assert sorted(stats["median_s"]) == sorted(name.split("/"))
+
+    markdown = (tmp_path / "smoke.md").read_text()
+    for form in FORMS:
+        assert f"| {form} |" in markdown
+    for metric in ("time", "memory"):
+        png = tmp_path / f"smoke_{metric}_fwd_bwd.png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert f"]({png.name})" in markdown
+    assert not (tmp_path / "smoke_time_fwd.png").exists()  # No fwd pass was run.
+
+    # --render rewrites the report from the JSON alone.
+    (tmp_path / "smoke.md").unlink()
+    assert main(["--render", str(tmp_path / "smoke.json")]) == 0
+    assert (tmp_path / "smoke.md").read_text() == markdown
+
+
+def test_a_case_runs_on_the_jax_backend():
+    case = layer_case("refined", "fwd_bwd", 16, 1, 16, repeats=1, warmup=1)
+    result = run_case(case, Limits(time_limit_s=240), env={"KERAS_BACKEND": "jax"})
+    assert result.status == "OK", result.error
+    assert result.metrics["time_median_s"] > 0
+    assert result.metrics["device_kind"] == "cpu"
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["--configs", "64x8"], "RESOLUTION:BATCH_SIZE"),
+        (["--configs", "0:2"], "RESOLUTION:BATCH_SIZE"),
+        (["--channels", "12"], "multiple of 8"),
+        (["--repeats", "0"], "must be positive"),
+        (["--forms", "linear"], "invalid choice"),
+    ],
+)
+def test_bad_arguments_stop_before_measuring(arguments, message, capsys):
+    with pytest.raises(SystemExit):
+        main(arguments)
+    assert message in capsys.readouterr().err

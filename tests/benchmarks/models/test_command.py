@@ -1,0 +1,80 @@
+import json
+import math
+import subprocess
+import sys
+
+import pytest
+
+from benchmarks.models.__main__ import main
+
+
+def test_unknown_model_is_rejected_with_the_choices(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--models", "sagan_fancy"])
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err
+    assert "sagan_fancy" in error and "sagan_refined" in error and "autoencoder_none" in error
+
+
+_NUMBERS = ("time_median_s", "time_min_s", "time_max_s", "peak_memory_bytes", "parameters")
+
+
+def test_benchmark_command_on_the_smallest_case(tmp_path):
+    command = [
+        sys.executable, "-m", "benchmarks.models",
+        "--models", "autoencoder_softmax", "autoencoder_refined", "autoencoder_none",
+        "--resolutions", "32", "--ch", "8", "--batch-size", "2", "--configs", "default",
+        "--repeats", "1", "--warmup", "1", "--rounds", "3", "--max-batch", "4",
+        "--output-dir", str(tmp_path), "--name", "smoke",
+    ]  # fmt: skip
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+
+    payload = json.loads((tmp_path / "smoke.json").read_text())
+    assert payload["environment"]["command"].startswith("python -m benchmarks.models --models")
+    assert payload["device_kind"] == "cpu"
+    records = {record["model"]: record for record in payload["records"]}
+    assert sorted(records) == ["autoencoder_none", "autoencoder_refined", "autoencoder_softmax"]
+    assert records["autoencoder_none"]["attention_blocks"] == []
+    del records["autoencoder_none"]
+    for model, record in records.items():
+        assert record["status"] == "OK", (model, record["error"])
+        assert record["model_args"] == {"attention_resolutions": [32], "pool_key_value": True}
+        # The child built what the sweep asked for: both blocks on the 32×32 maps, keys pooled.
+        blocks = record["attention_blocks"]
+        assert [block["name"] for block in blocks] == [
+            "encoder_attention_32",
+            "decoder_attention_32",
+        ]
+        assert all(block["key_positions"] == record["key_positions"] == 256 for block in blocks)
+        for key in _NUMBERS:
+            assert math.isfinite(record[key]) and record[key] > 0, (model, key, record[key])
+        assert record["time_min_s"] <= record["time_median_s"] <= record["time_max_s"]
+    # The three models were timed interleaved in one process: 3 rounds, a ratio per pair.
+    (comparison,) = payload["comparisons"]
+    assert comparison["status"] == "OK", comparison["error"]
+    assert comparison["config"] == "default"
+    assert sorted(comparison["ratios"]) == ["refined/none", "softmax/refined"]
+    for stats in comparison["ratios"].values():
+        assert 0 < stats["q1"] <= stats["median"] <= stats["q3"] and stats["pairs"] == 3
+    (target,) = payload["targets"]
+    assert target["met"] in (True, False) and "autoencoder 32 px default" in target["measured"]
+    # Batch 2 is known from the timed case; only batch 4 needs a probe.
+    for search in payload["searches"]:
+        assert search["probes"] == [[2, "fits"], [4, "fits"]], search
+        assert [detail["source"] for detail in search["probe_details"]] == ["timed case", "probe"]
+        assert all(detail["peak_rss_bytes"] > 0 for detail in search["probe_details"])
+        assert search["largest_fitting"] == 4 and search["stopped_by"] == "max_batch"
+
+    markdown = (tmp_path / "smoke.md").read_text()
+    assert "| autoencoder | 32 | default | 32² (n 1,024), m 256 |" in markdown
+    for model in records:
+        assert f"| {model} | 32 | default |" in markdown
+    assert "## Targets" in markdown
+    assert "](smoke_time.png)" in markdown
+    assert (tmp_path / "smoke_time.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    # --render rewrites the report from the JSON alone.
+    (tmp_path / "smoke.md").unlink()
+    assert main(["--render", str(tmp_path / "smoke.json")]) == 0
+    assert (tmp_path / "smoke.md").read_text() == markdown
