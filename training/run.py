@@ -207,7 +207,8 @@ def main(argv=None):
     """Runs `python -m training.run` with `argv`; returns the exit code.
 
     Bad options end with a message on stderr and exit code 2 before any work starts;
-    a damaged checkpoint ends with exit code 1.
+    a damaged checkpoint ends with exit code 1; a multi-worker process whose peer is gone ends
+    with exit code 75 and the command that relaunches the run.
     """
     parser = build_parser()
     config, verbose = parse_config(parser, argv)

@@ -15,6 +15,7 @@ from training import config as config_lib
 from training import data
 from training.monitoring.summaries import SummaryWriter
 from training.runtime import checkpoints
+from training.runtime import strategy as strategy_lib
 from training.runtime.lock import RunLock
 from training.runtime.lock import RunLocked
 from training.runtime.loop import TrainingDiverged
@@ -27,6 +28,8 @@ from training.trainers.reconstruction import ReconstructionTrainer
 
 TRAINERS = {"sagan": GANTrainer, "autoencoder": ReconstructionTrainer}
 SAMPLES_FILENAME = "samples.png"
+# Exit code of a multi-worker process whose peer is gone (EX_TEMPFAIL): relaunch with --resume.
+PEER_LOST_EXIT = 75
 # Images of the fixed held-out batch shown in reconstruction and attention pictures.
 PREVIEW_IMAGES = 8
 
@@ -298,10 +301,44 @@ def _remove_run(logdir):
 
 
 def _train(trainer, info, arguments):
+    """Trains; a multi-worker process that loses a peer stops with `PEER_LOST_EXIT`."""
+    if not strategy_lib.is_multi_worker(trainer.strategy):
+        return _train_chief(trainer, info, arguments)
+    try:
+        if worker_index(trainer.strategy) is not None:
+            return _train_locked(trainer, info, arguments)
+        return _train_chief(trainer, info, arguments)
+    except strategy_lib.PEER_LOST_ERRORS as error:
+        print(f"error: {_peer_lost_message(trainer, error)}", file=sys.stderr)
+        return PEER_LOST_EXIT
+
+
+def _peer_lost_message(trainer, error):
+    config = trainer.config
+    me, peers = strategy_lib.lost_peers(trainer.strategy, error)
+    gone = ", ".join(peers) if peers else "another worker"
+    saved = checkpoints.latest_checkpoint(config.logdir, worker_index(trainer.strategy))
+    kept = (
+        f"Its newest checkpoint is {saved}; --resume continues every worker from the newest "
+        f"step they all hold and trains the steps after it again"
+        if saved
+        else "No checkpoint had been saved yet: relaunch without --resume (add --overwrite)"
+    )
+    lines = [line.strip() for line in str(error).strip().splitlines()]
+    found = [index for index, line in enumerate(lines) if "aborted by" in line] or [0]
+    # The heartbeat's reason ends with ":" and lists the unhealthy tasks on the next line.
+    reason = " ".join(lines[found[0] : found[0] + (2 if lines[found[0]].endswith(":") else 1)])
+    command = ["python", "-m", "training.run", "--resume", "--logdir", config.logdir]
+    return (
+        f"{me} of the multi-worker run stopped at step {int(trainer.step.numpy())}: {gone} is "
+        f"gone ({type(error).__name__}: {reason}). {kept}. Relaunch every worker, each "
+        f"with its own TF_CONFIG as before, with: {shlex.join(command)}"
+    )
+
+
+def _train_chief(trainer, info, arguments):
     """Trains under the logdir's lock (the chief's: other workers write only their own files)."""
     config = trainer.config
-    if worker_index(trainer.strategy) is not None:
-        return _train_locked(trainer, info, arguments)
     os.makedirs(config.logdir, exist_ok=True)
     try:
         lock = RunLock(config.logdir).acquire()
@@ -327,6 +364,7 @@ def _train_locked(trainer, info, arguments):
         resume_from = checkpoints.readable_checkpoint(logdir, worker)
         if resume_from is None:
             raise checkpoints.CheckpointError(f"{logdir} holds no checkpoint to resume from.")
+        resume_from = _common_checkpoint(strategy, logdir, worker, resume_from)
         checkpoints.repair_index(logdir, worker, latest=resume_from)
     checkpoint = checkpoints.RunCheckpoint(
         checkpoints.checkpoint_directory(logdir, worker),
@@ -371,6 +409,40 @@ def _train_locked(trainer, info, arguments):
         trainer.write_final_samples(samples)
         _report(f"Done at step {step}: samples in {samples}; tensorboard --logdir {logdir}", config)
     return 0
+
+
+def _step_of(path):
+    return int(path.rsplit("-", 1)[1])
+
+
+def _common_checkpoint(strategy, logdir, worker, newest):
+    """The checkpoint of this process at the newest step that every worker holds.
+
+    A worker killed between the chief's save and its own leaves the copies one save apart;
+    resuming them from different steps would pair different collectives. Every worker resumes
+    from the smallest of their newest readable steps (a single process keeps `newest`).
+    """
+    step = strategy_lib.smallest_over_workers(strategy, _step_of(newest))
+    if step == _step_of(newest):
+        return newest
+    path = os.path.join(checkpoints.checkpoint_directory(logdir, worker), f"ckpt-{step}")
+    if path not in checkpoints.find_checkpoints(logdir, worker):
+        problem = "it is missing (older checkpoints are pruned by --max-to-keep)"
+    else:
+        problem = checkpoints.checkpoint_problem(path)
+    me = "the chief" if worker is None else f"worker {worker}"
+    if problem:
+        raise checkpoints.CheckpointError(
+            f"the newest checkpoint every worker holds is the one of step {step}, but {me} cannot "
+            f"use {path}: {problem}. The workers' checkpoints cannot be paired; start afresh "
+            f"with --overwrite in a new --logdir, or restore that checkpoint."
+        )
+    print(
+        f"warning: {me} holds {newest}, but another worker's newest checkpoint is of step "
+        f"{step}: every worker resumes from step {step} and trains the later steps again.",
+        file=sys.stderr,
+    )
+    return path
 
 
 def _report(message, config):

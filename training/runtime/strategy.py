@@ -1,6 +1,7 @@
 """The `tf.distribute` strategy of a run (`--strategy`) and which process is its chief."""
 
 import functools
+import re
 
 import tensorflow as tf
 
@@ -55,3 +56,43 @@ def worker_index(strategy):
     if task_type in (None, "chief") or (task_type == "worker" and task_id == 0 and not has_chief):
         return None
     return task_id
+
+
+def is_multi_worker(strategy):
+    return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+
+
+def smallest_over_workers(strategy, value):
+    """The smallest of the integer `value` of every worker (a collective: all workers call it).
+
+    With one process (every strategy but multi-worker) it is `value` itself.
+    """
+    if not is_multi_worker(strategy):
+        return value
+    values = strategy.experimental_distribute_values_from_function(
+        lambda context: tf.constant([value], tf.int64)
+    )
+    return int(tf.reduce_min(strategy.gather(values, axis=0)))
+
+
+# What a collective raises on the survivors once a peer is gone: UNAVAILABLE from the
+# coordination service's heartbeat (a killed or frozen peer, about 10 s) or from a reset
+# connection; the others when an op was aborted or cancelled on the way.
+PEER_LOST_ERRORS = (
+    tf.errors.UnavailableError,
+    tf.errors.AbortedError,
+    tf.errors.CancelledError,
+    tf.errors.DeadlineExceededError,
+)
+
+
+def lost_peers(strategy, error):
+    """`(this task, [peer tasks named in error])`, as "worker 1"-style names."""
+    resolver = strategy.cluster_resolver
+    me = f"{resolver.task_type} {resolver.task_id or 0}"
+    named = []
+    for job, task in re.findall(r"/job:(\w+)(?:/replica:\d+)?/task:(\d+)", str(error)):
+        name = f"{job} {task}"
+        if name != me and name not in named:
+            named.append(name)
+    return me, named
