@@ -15,6 +15,8 @@ import os
 import sys
 
 from training import quiet
+from training.arguments import integer_at_least
+from training.arguments import positive_int
 
 DESCRIPTION = __doc__.split("\n\n", 1)[1]
 EPILOG = """\
@@ -22,20 +24,6 @@ examples:
   python -m training.evaluate --logdir runs/sagan_refined
   python -m training.evaluate --logdir runs/sagan_refined --num-samples 5000 --reference train
 """
-
-
-def _positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, received {text}")
-    return value
-
-
-def _at_least_two(text):
-    value = int(text)
-    if value < 2:
-        raise argparse.ArgumentTypeError(f"FID and KID need at least 2 images, received {text}")
-    return value
 
 
 def build_parser():
@@ -50,7 +38,7 @@ def build_parser():
         "--checkpoint", help="checkpoint path prefix (default: the newest in the logdir)"
     )
     parser.add_argument(
-        "--num-samples", type=_at_least_two, default=1000, metavar="N",
+        "--num-samples", type=integer_at_least(2), default=1000, metavar="N",
         help="generated and real images each (default: 1000)",
     )
     parser.add_argument(
@@ -63,7 +51,7 @@ def build_parser():
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of the latents and KID subsets")
     parser.add_argument(
-        "--batch-size", type=_positive_int, default=32, metavar="N",
+        "--batch-size", type=positive_int, default=32, metavar="N",
         help="images per generator and Inception call (default: 32)",
     )
     parser.add_argument(

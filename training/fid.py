@@ -13,6 +13,7 @@ import os
 import sys
 
 from training import quiet
+from training.arguments import positive_int
 
 DESCRIPTION = __doc__.split("\n\n", 1)[1]
 EPILOG = """\
@@ -21,13 +22,6 @@ examples:
   python -m training.fid real_images/ --save-stats real.npz     # statistics of one folder
   python -m training.fid real.npz generated_images/ --batch-size 64
 """
-
-
-def _positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, received {text}")
-    return value
 
 
 def build_parser():
@@ -50,7 +44,7 @@ def build_parser():
         "a folder",
     )
     parser.add_argument(
-        "--batch-size", type=_positive_int, default=32, metavar="N",
+        "--batch-size", type=positive_int, default=32, metavar="N",
         help="images per Inception call (default: 32)",
     )
     parser.add_argument(
@@ -59,11 +53,11 @@ def build_parser():
         "legacy TensorFlow FID's bilinear without antialiasing (legacy-tf)",
     )
     parser.add_argument(
-        "--kid-subsets", type=_positive_int, default=100, metavar="N",
+        "--kid-subsets", type=positive_int, default=100, metavar="N",
         help="random subsets averaged by KID (default: 100)",
     )
     parser.add_argument(
-        "--kid-subset-size", type=_positive_int, default=1000, metavar="N",
+        "--kid-subset-size", type=positive_int, default=1000, metavar="N",
         help="images per KID subset, capped by the smaller set (default: 1000)",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of the KID subsets (default: 0)")

@@ -6,12 +6,17 @@ grid to `runs/sagan_refined`. `tensorboard --logdir runs` shows it.
 """
 
 import argparse
-import ast
 import os
 import sys
 
 from training import config as config_lib
 from training import quiet
+from training.arguments import fraction
+from training.arguments import integer_at_least
+from training.arguments import key_value
+from training.arguments import non_negative_int
+from training.arguments import positive_float
+from training.arguments import positive_int
 
 DESCRIPTION = __doc__.split("\n\n", 1)[1]
 EPILOG = """\
@@ -32,86 +37,41 @@ _GROUPS = {
 }
 
 
-def _positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, received {text}")
-    return value
-
-
-def _non_negative_int(text):
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be a non-negative integer, received {text}")
-    return value
-
-
-def _at_least_two(text):
-    value = int(text)
-    if value < 2:
-        raise argparse.ArgumentTypeError(f"must be an integer of at least 2, received {text}")
-    return value
-
-
-def _positive_float(text):
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be a positive number, received {text}")
-    return value
-
-
-def _fraction(text):
-    value = float(text)
-    if not 0.0 <= value < 1.0:
-        raise argparse.ArgumentTypeError(f"must be in [0, 1), received {text}")
-    return value
-
-
-def _key_value(text):
-    key, separator, value = text.partition("=")
-    if not separator or not key.isidentifier():
-        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, received {text!r}")
-    try:
-        return key, ast.literal_eval(value)
-    except (ValueError, SyntaxError):
-        return key, value
-
-
 # How argparse reads each option; the rest are strings (or flags, for booleans).
 _TYPES = {
-    "resolution": _positive_int,
-    "channels": _positive_int,
-    "batch_size": _positive_int,
-    "steps": _positive_int,
-    "seed": _non_negative_int,
-    "ch": _positive_int,
-    "g_learning_rate": _positive_float,
-    "d_learning_rate": _positive_float,
-    "learning_rate": _positive_float,
-    "n_disc": _positive_int,
-    "ema_decay": _fraction,
-    "ema_start": _non_negative_int,
-    "num_samples": _positive_int,
-    "fid_every": _non_negative_int,
-    "fid_samples": _at_least_two,
-    "noise_std": _positive_float,
-    "mask_fraction": _fraction,
-    "eval_every": _positive_int,
-    "eval_batches": _positive_int,
-    "beta_1": _fraction,
-    "beta_2": _fraction,
-    "summary_every": _positive_int,
-    "image_every": _positive_int,
-    "checkpoint_every": _positive_int,
-    "max_to_keep": _positive_int,
+    "resolution": positive_int,
+    "channels": positive_int,
+    "batch_size": positive_int,
+    "steps": positive_int,
+    "seed": non_negative_int,
+    "ch": positive_int,
+    "g_learning_rate": positive_float,
+    "d_learning_rate": positive_float,
+    "learning_rate": positive_float,
+    "n_disc": positive_int,
+    "ema_decay": fraction,
+    "ema_start": non_negative_int,
+    "num_samples": positive_int,
+    "fid_every": non_negative_int,
+    "fid_samples": integer_at_least(2),
+    "noise_std": positive_float,
+    "maskfraction": fraction,
+    "eval_every": positive_int,
+    "eval_batches": positive_int,
+    "beta_1": fraction,
+    "beta_2": fraction,
+    "summary_every": positive_int,
+    "image_every": positive_int,
+    "checkpoint_every": positive_int,
+    "max_to_keep": positive_int,
 }
 
 
 _METAVARS = {
-    _positive_int: "N",
-    _non_negative_int: "N",
-    _positive_float: "X",
-    _fraction: "X",
+    positive_int: "N",
+    non_negative_int: "N",
+    positive_float: "X",
+    fraction: "X",
 }
 
 
@@ -139,7 +99,7 @@ def build_parser():
                 "--model-arg",
                 dest="model_args",
                 action="append",
-                type=_key_value,
+                type=key_value,
                 metavar=metadata["metavar"],
                 help=help_text,
             )
