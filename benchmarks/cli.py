@@ -1,9 +1,11 @@
 """The command-line pieces every benchmark command shares: parsers, option groups, limits."""
 
 import argparse
+import sys
 from pathlib import Path
 
 from benchmarks.harness.processes import GIB, Limits
+from benchmarks.harness.results import failed_cases
 
 
 def positive(kind):
@@ -100,3 +102,13 @@ def command_parser(program, docstring):
         epilog="examples:\n" + docstring.split("Examples:\n\n", 1)[1],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+
+
+def exit_code(payload):
+    """0, or 1 with the failures on stderr when every measured case of `payload` failed."""
+    failures = failed_cases(payload)
+    if not failures:
+        return 0
+    shown = "\n  ".join(failures[:5])
+    print(f"error: every case failed ({len(failures)}), for example:\n  {shown}", file=sys.stderr)
+    return 1

@@ -229,6 +229,14 @@ def run_case(case, limits=Limits(), env=None):
     return CaseResult(status, metrics, error, wall_s, max_rss, load_before, load_after)
 
 
+def exit_on_sigterm():
+    """Turns SIGTERM into `SystemExit`, so that `run_case`'s clean-up kills the running child.
+
+    Without it, SIGTERM ends the parent at once and the child runs on, orphaned.
+    """
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+
+
 def run_cases(cases, limits=Limits(), env=None, on_result=None):
     """Runs `cases` one after the other (never two at once, so they do not disturb each other).
 

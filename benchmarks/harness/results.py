@@ -38,3 +38,11 @@ def assemble_payload(environment, settings, records, **parts):
         "records": records,
         **parts,
     }
+
+
+def failed_cases(payload):
+    """Descriptions of the failed cases if every case of `payload` failed, else an empty list."""
+    records = payload["records"]
+    if any(record["status"] == "OK" for record in records):
+        return []
+    return [f"{record['status']}: {record.get('error') or ''}".strip() for record in records]

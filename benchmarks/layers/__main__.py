@@ -24,7 +24,7 @@ import keras
 
 from benchmarks import cli
 from benchmarks.harness.environment import describe_environment
-from benchmarks.harness.processes import run_cases
+from benchmarks.harness.processes import exit_on_sigterm, run_cases
 from benchmarks.harness.results import assemble_payload, run_device
 from benchmarks.harness.steps import PASSES
 from benchmarks.layers import report, sweep
@@ -134,12 +134,13 @@ def main(argv=None):
         payload = files.read_json(args.render)
         output_dir, name = args.render.parent, args.render.stem
     else:
+        exit_on_sigterm()
         payload = measure(args, argv)
         backend = keras.backend.backend()
         output_dir, name = args.output_dir, args.name or f"layer_{payload['device_kind']}_{backend}"
     print(report.render(payload, output_dir, name))
     print(f"Wrote {output_dir / name}.json, .md and plots.")
-    return 0
+    return cli.exit_code(payload)
 
 
 if __name__ == "__main__":

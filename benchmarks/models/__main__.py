@@ -29,7 +29,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import zoo  # noqa: E402
 from benchmarks import cli  # noqa: E402
 from benchmarks.harness.environment import describe_environment  # noqa: E402
-from benchmarks.harness.processes import run_cases  # noqa: E402
+from benchmarks.harness.processes import exit_on_sigterm, run_cases  # noqa: E402
 from benchmarks.harness.results import assemble_payload  # noqa: E402
 from benchmarks.models import plots, report, search, sweep  # noqa: E402
 from benchmarks.models.targets import evaluate_targets  # noqa: E402
@@ -226,12 +226,13 @@ def main(argv=None):
         output_dir, name = args.render.parent, args.render.stem
     else:
         check_args(parser, args)
+        exit_on_sigterm()
         payload = measure(args, argv)
         output_dir = args.output_dir
         name = args.name or f"model_{payload['device_kind']}_tensorflow"
     print(render(payload, output_dir, name))
     print(f"Wrote {output_dir / name}.json, .md and {plots.plot_file(name)}.")
-    return 0
+    return cli.exit_code(payload)
 
 
 if __name__ == "__main__":

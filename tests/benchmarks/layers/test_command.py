@@ -83,3 +83,42 @@ def test_bad_arguments_stop_before_measuring(arguments, message, capsys):
     with pytest.raises(SystemExit):
         main(arguments)
     assert message in capsys.readouterr().err
+
+
+def test_every_case_failing_exits_non_zero(tmp_path):
+    command = [
+        sys.executable, "-m", "benchmarks.layers",
+        "--configs", "16:1", "--channels", "16", "--forms", "refined", "--passes", "fwd",
+        "--dtype", "float17", "--repeats", "1", "--warmup", "1", "--rounds", "1",
+        "--output-dir", str(tmp_path), "--name", "failing",
+    ]  # fmt: skip
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 1, completed.stderr[-3000:]
+    assert "every case failed" in completed.stderr
+    assert (tmp_path / "failing.json").exists()  # the report still says what failed
+
+
+def test_sigterm_leaves_no_child_behind(tmp_path):
+    import signal
+    import time
+
+    import psutil
+
+    command = [
+        sys.executable, "-m", "benchmarks.layers",
+        "--configs", "64:2", "--channels", "16", "--forms", "softmax", "--passes", "fwd_bwd",
+        "--repeats", "200", "--max-timing-s", "300", "--rounds", "1",
+        "--output-dir", str(tmp_path),
+    ]  # fmt: skip
+    parent = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    children = []
+    while not children and time.monotonic() < deadline and parent.poll() is None:
+        time.sleep(0.2)
+        children = psutil.Process(parent.pid).children(recursive=True)
+    assert children, "the benchmark never started a case"
+    parent.send_signal(signal.SIGTERM)
+    assert parent.wait(timeout=60) != 0
+    # The case alone would run for about a minute; its process must end with the parent.
+    gone, alive = psutil.wait_procs(children, timeout=5)
+    assert not alive, [child.pid for child in alive]
