@@ -129,11 +129,12 @@ class SpectralNormalization(keras.layers.Wrapper):
         matrix = self._kernel_matrix()
         with AutocastScope(None):
             u = _normalize(ops.cast(self.vector_u.value, "float32"))
-        v = _normalize(ops.matmul(matrix, u))
         if training:
             for _ in range(self.power_iterations):
                 u, v = self._power_iteration(matrix, u)
             self.vector_u.assign(ops.cast(u, self.vector_u.dtype))
+        else:
+            v = _normalize(ops.matmul(matrix, u))
         u, v = ops.stop_gradient(u), ops.stop_gradient(v)
         sigma = ops.sum(v * ops.matmul(matrix, u))
         normalized = matrix / ops.maximum(sigma, _EPSILON)
