@@ -1,11 +1,13 @@
 """The command-line pieces every benchmark command shares: parsers, option groups, limits."""
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from benchmarks.harness.processes import GIB, Limits
 from benchmarks.harness.results import failed_cases
+from training import quiet
 
 
 def positive(kind):
@@ -93,15 +95,27 @@ def limit_settings(limits):
     return {"time_limit_s": limits.time_limit_s, "memory_limit_bytes": limits.memory_limit_bytes}
 
 
+def quiet_start(argv):
+    """Imports TensorFlow quietly (unless `--verbose` is in `argv`) when it is the backend.
+
+    The commands call it first, before their imports load Keras, which on the TensorFlow
+    backend imports TensorFlow and its start-up messages with it (`--help` included).
+    """
+    if os.environ.get("KERAS_BACKEND", "tensorflow") == "tensorflow":
+        quiet.import_tensorflow(verbose="--verbose" in argv)
+
+
 def command_parser(program, docstring):
     """An `ArgumentParser` for `program` whose help is its module docstring: the second
-    paragraph as the description, the `Examples:` part as the epilog."""
-    return argparse.ArgumentParser(
+    paragraph as the description, the `Examples:` part as the epilog; with `--verbose`."""
+    parser = argparse.ArgumentParser(
         prog=program,
         description=docstring.split("\n\n")[1],
         epilog="examples:\n" + docstring.split("Examples:\n\n", 1)[1],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    quiet.add_verbose_option(parser)
+    return parser
 
 
 def exit_code(payload):

@@ -20,18 +20,21 @@ Examples:
 import argparse
 import sys
 
-import keras
-
 from benchmarks import cli
-from benchmarks.harness.environment import describe_environment
-from benchmarks.harness.processes import exit_on_sigterm, run_cases
-from benchmarks.harness.results import assemble_payload, run_device
-from benchmarks.harness.steps import PASSES
-from benchmarks.layers import report, sweep
-from benchmarks.layers.forms import FORMS
-from benchmarks.reporting import files
-from benchmarks.reporting.formatting import format_seconds
-from benchmarks.reporting.progress import progress_printer
+
+cli.quiet_start(sys.argv[1:])
+
+import keras  # noqa: E402
+
+from benchmarks.harness.environment import describe_environment  # noqa: E402
+from benchmarks.harness.processes import exit_on_sigterm, run_cases  # noqa: E402
+from benchmarks.harness.results import assemble_payload, run_device  # noqa: E402
+from benchmarks.harness.steps import PASSES  # noqa: E402
+from benchmarks.layers import report, sweep  # noqa: E402
+from benchmarks.layers.forms import FORMS  # noqa: E402
+from benchmarks.reporting import files  # noqa: E402
+from benchmarks.reporting.formatting import format_seconds  # noqa: E402
+from benchmarks.reporting.progress import progress_printer  # noqa: E402
 
 PROGRAM = "python -m benchmarks.layers"
 

@@ -23,11 +23,13 @@ import sys
 
 # Training runs on TensorFlow: choose its Keras backend before anything imports Keras.
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-# TensorFlow's C++ start-up chatter would bury the progress lines; warnings and errors remain.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from benchmarks import cli  # noqa: E402
+
+# TensorFlow's start-up chatter would bury the progress lines (and the help).
+cli.quiet_start(sys.argv[1:])
 
 import zoo  # noqa: E402
-from benchmarks import cli  # noqa: E402
 from benchmarks.harness.environment import describe_environment  # noqa: E402
 from benchmarks.harness.processes import exit_on_sigterm, run_cases  # noqa: E402
 from benchmarks.harness.results import assemble_payload  # noqa: E402

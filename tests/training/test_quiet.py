@@ -13,6 +13,8 @@ COMMANDS = (
     "training.compare",
     "training.fid",
     "training.evaluate",
+    "benchmarks.layers",
+    "benchmarks.models",
 )
 # What TensorFlow 2.21 prints as it starts on a machine without a GPU: absl's notice, oneDNN's,
 # the CUDA probe and the CPU feature guard. A GPU machine prints other probes of the same kind.
