@@ -1,24 +1,35 @@
-"""Switch the self-attention blocks of a trained model between the softmax and refined forms."""
+"""Switch the self-attention blocks of a trained model between the softmax, refined and efficient
+forms."""
 
 import keras
 
-from keras_refined_sa.layers import BaseSelfAttention, RefinedSelfAttention, SelfAttention
+from keras_refined_sa.layers import (
+    BaseSelfAttention,
+    EfficientSelfAttention,
+    RefinedSelfAttention,
+    SelfAttention,
+)
 
-ATTENTION_CLASSES = {"softmax": SelfAttention, "refined": RefinedSelfAttention}
+ATTENTION_CLASSES = {
+    "softmax": SelfAttention,
+    "refined": RefinedSelfAttention,
+    "efficient": EfficientSelfAttention,
+}
 
 
 def convert_attention(model, attention):
     """Clones a functional or sequential model with every attention block in another form.
 
-    All weights carry over: both forms have the same variables. This is how a checkpoint of a
-    softmax model is fine-tuned as refined (or the reverse): Keras keys the layers of a
+    All weights carry over: every form has the same variables. This is how a checkpoint of a
+    softmax model is fine-tuned as refined or efficient (or the reverse): Keras keys the layers of a
     `.weights.h5` file by their class, so such a file only loads into a model with the same
     classes; load it into the model it was saved from, then convert.
 
     Args:
-        model: a functional or sequential `keras.Model` containing `SelfAttention` or
-            `RefinedSelfAttention` layers.
-        attention: `"softmax"` or `"refined"`, the form of every attention block in the result.
+        model: a functional or sequential `keras.Model` containing `SelfAttention`,
+            `RefinedSelfAttention` or `EfficientSelfAttention` layers.
+        attention: `"softmax"`, `"refined"` or `"efficient"`, the form of every attention block
+            in the result.
 
     Returns:
         A new model of the same architecture and weights.

@@ -12,11 +12,19 @@ and values are max-pooled), and returns `(batch, n, value_channels)`.
   quadratic order. O(n·m) memory; the reference the refined form must equal.
 - `refined_attention`: the same 1/m form re-associated as `q (kᵀ v / m)`. O(n) memory: the largest
   intermediate is the `(key_channels, value_channels)` channel-attention matrix.
+- `efficient_attention`: Shen et al.'s `softmax_channels(q) (softmax_positions(k)ᵀ v)`, the same
+  re-association with a normalisation kept: O(n) memory.
+
+The `*_attention_map` functions give each form's `(batch, n, m)` map `A` (the output is `A v`):
+called with a few query rows, they cost O(m) per row, which is how the layers draw where a query
+looks without forming n×m.
 
 Reference:
 - [Zhang et al., Self-Attention Generative Adversarial Networks](https://arxiv.org/abs/1805.08318)
 - [Wang et al., Less Memory, Faster Speed: Refining Self-Attention Module for Image
   Reconstruction](https://arxiv.org/abs/1905.08008)
+- [Shen et al., Efficient Attention: Attention with Linear Complexities](
+  https://arxiv.org/abs/1812.01243)
 """
 
 from keras import ops
@@ -92,6 +100,23 @@ def fused_softmax_attention(query, key, value):
     return ops.squeeze(output, 2)[..., :value_channels]
 
 
+def dot_product_attention_map(query, key):
+    """The non-local "dot product" affinity `q kᵀ / m`, `(batch, n, m)`, in the query's dtype.
+
+    The refined form's implicit map: `refined_attention` never forms it, but equals `map · v`.
+    Its entries are signed and each row sums to `q_i · mean(k)`, not to 1.
+
+    Example:
+
+    >>> q = keras.random.normal((2, 16, 4))
+    >>> k = keras.random.normal((2, 8, 4))
+    >>> tuple(dot_product_attention_map(q, k).shape)
+    (2, 16, 8)
+    """
+    affinity = ops.matmul(query, _transpose_positions(key))
+    return affinity / _num_positions(key, affinity.dtype)
+
+
 def dot_product_attention(query, key, value):
     """The non-local "dot product" attention `(q kᵀ / m) v`, in the quadratic O(n·m) order.
 
@@ -105,9 +130,7 @@ def dot_product_attention(query, key, value):
     >>> tuple(dot_product_attention(q, k, v).shape)
     (2, 64, 16)
     """
-    affinity = ops.matmul(query, _transpose_positions(key))
-    affinity = affinity / _num_positions(key, affinity.dtype)
-    return ops.matmul(affinity, value)
+    return ops.matmul(dot_product_attention_map(query, key), value)
 
 
 def channel_attention(key, value):
@@ -140,3 +163,88 @@ def refined_attention(query, key, value):
     """
     context = ops.cast(channel_attention(key, value), query.dtype)
     return ops.matmul(query, context)
+
+
+def _softmax_over_channels(query):
+    """Shen et al.'s query normalisation: a softmax over each position's channels, float32."""
+    return ops.softmax(ops.cast(query, _ACCUMULATION_DTYPE), axis=-1)
+
+
+def _softmax_over_positions(key):
+    """Shen et al.'s key normalisation: a softmax over the m positions of each channel, float32.
+
+    Its denominator sums m exponentials up to 1 each: past 65,504 positions a float16 sum
+    overflows, hence float32.
+    """
+    return ops.softmax(ops.cast(key, _ACCUMULATION_DTYPE), axis=1)
+
+
+def efficient_context(key, value):
+    """Efficient attention's global context `softmax_positions(k)ᵀ v`, shape `(batch, C_k, C_v)`.
+
+    Row c is the average of the values weighted by key channel c's softmax over the positions.
+    Accumulated and returned in float32 whatever the inputs' dtype.
+
+    Example:
+
+    >>> k, v = keras.random.normal((2, 64, 4)), keras.random.normal((2, 64, 16))
+    >>> tuple(efficient_context(k, v).shape)
+    (2, 4, 16)
+    """
+    weights = _softmax_over_positions(key)
+    return ops.matmul(_transpose_positions(weights), ops.cast(value, _ACCUMULATION_DTYPE))
+
+
+def efficient_readout(query, context):
+    """`softmax_channels(q) context`: each query's mixture of the context's rows, weights summing
+    to 1. Returned in the query's dtype.
+
+    Example:
+
+    >>> q, context = keras.random.normal((2, 64, 4)), keras.random.normal((2, 4, 16))
+    >>> tuple(efficient_readout(q, context).shape)
+    (2, 64, 16)
+    """
+    weights = ops.cast(_softmax_over_channels(query), query.dtype)
+    return ops.matmul(weights, ops.cast(context, query.dtype))
+
+
+def efficient_attention(query, key, value):
+    """Efficient attention `softmax_channels(q) (softmax_positions(k)ᵀ v)`: O(n) time and memory.
+
+    Equal to `efficient_attention_map(q, k) v`, without forming the map. Returned in the query's
+    dtype.
+
+    Example:
+
+    >>> q, k = keras.random.normal((2, 64, 4)), keras.random.normal((2, 64, 4))
+    >>> v = keras.random.normal((2, 64, 16))
+    >>> tuple(efficient_attention(q, k, v).shape)
+    (2, 64, 16)
+    """
+    return efficient_readout(query, efficient_context(key, value))
+
+
+def efficient_attention_map(query, key):
+    """Efficient attention's implicit map `softmax_channels(q) softmax_positions(k)ᵀ`, (b, n, m).
+
+    Every row is a distribution over the key positions (non-negative, summing to 1). Computed in
+    float32 and returned in the query's dtype.
+
+    Example:
+
+    >>> q = keras.random.normal((2, 16, 4))
+    >>> k = keras.random.normal((2, 8, 4))
+    >>> tuple(efficient_attention_map(q, k).shape)
+    (2, 16, 8)
+    """
+    key_weights = _transpose_positions(_softmax_over_positions(key))
+    return ops.cast(ops.matmul(_softmax_over_channels(query), key_weights), query.dtype)
+
+
+# Each form's `(batch, n, m)` map from queries and keys, by the name of the form.
+ATTENTION_MAPS = {
+    "softmax": softmax_attention_map,
+    "refined": dot_product_attention_map,
+    "efficient": efficient_attention_map,
+}

@@ -1,10 +1,10 @@
 """Model zoo: SAGAN and autoencoder architectures built from keras_refined_sa layers.
 
-Every family is registered once per attention kind ("softmax", "refined", "none"):
+Every family is registered once per attention kind ("softmax", "refined", "efficient", "none"):
 
 >>> import zoo
->>> zoo.list_models()[:3]
-['autoencoder_none', 'autoencoder_refined', 'autoencoder_softmax']
+>>> zoo.list_models()[:4]
+['autoencoder_efficient', 'autoencoder_none', 'autoencoder_refined', 'autoencoder_softmax']
 >>> gan = zoo.create("sagan_refined", resolution=64, ch=16)
 """
 

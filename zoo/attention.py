@@ -1,4 +1,4 @@
-"""The three attention kinds of every zoo family and the one function that places a block."""
+"""The attention kinds of every zoo family and the one function that places a block."""
 
 from keras_refined_sa.convert import ATTENTION_CLASSES
 
@@ -21,7 +21,8 @@ def apply_attention(x, attention, *, pool_key_value, spectral_norm, name):
 
     Args:
         x: Keras tensor `(batch, height, width, channels)`, channels a multiple of 8.
-        attention: "softmax" (`SelfAttention`), "refined" (`RefinedSelfAttention`) or "none".
+        attention: "softmax" (`SelfAttention`), "refined" (`RefinedSelfAttention`), "efficient"
+            (`EfficientSelfAttention`) or "none".
         pool_key_value: max-pool keys and values 2×2, as the official SAGAN code.
         spectral_norm: spectrally normalise the four 1×1 projections.
         name: name of the attention layer.

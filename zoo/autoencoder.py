@@ -92,7 +92,7 @@ def _check_arguments(resolution, channels, ch, latent_channels, attention, atten
 class Autoencoder(keras.Model):
     """Residual convolutional autoencoder: images in [-1, 1] to reconstructions in [-1, 1].
 
-    Built by `zoo.create("autoencoder_softmax" | "autoencoder_refined" | "autoencoder_none")`.
+    Built by `zoo.create("autoencoder_<kind>")`, kind "softmax", "refined", "efficient" or "none".
 
     Args:
         resolution: image side, a multiple of 8 from 32 to 256.
@@ -100,7 +100,7 @@ class Autoencoder(keras.Model):
         ch: width; the maps have `ch` times 1, 2, 4, 8, 8, ... channels from full resolution
             down to the bottleneck (the encoder halves the side while it is even and above 8).
         latent_channels: channels of the bottleneck code.
-        attention: "softmax", "refined" or "none".
+        attention: "softmax", "refined", "efficient" or "none".
         attention_resolutions: sides of the feature maps that get an attention block, in the
             encoder and in the decoder; any side from `resolution` down to twice the bottleneck
             side. None for the largest of them not above 32. An empty tuple adds no block.

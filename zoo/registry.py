@@ -39,8 +39,9 @@ def register(name):
 def register_family(family):
     """Class decorator registering `{family}_{kind}` for every attention kind.
 
-    The constructor must take an `attention` argument ("softmax", "refined" or "none"); each
-    registered name fixes it, so `create("sagan_refined")` is `SAGAN(attention="refined")`.
+    The constructor must take an `attention` argument (one of `zoo.attention.ATTENTION_KINDS`:
+    "softmax", "refined", "efficient" or "none"); each registered name fixes it, so
+    `create("sagan_refined")` is `SAGAN(attention="refined")`.
 
     Example:
 

@@ -31,10 +31,11 @@ TRAINING_DEFAULTS = {
 class SAGAN:
     """A SAGAN generator and discriminator pair with the family's training defaults.
 
-    Built by `zoo.create("sagan_softmax" | "sagan_refined" | "sagan_none", **overrides)`.
+    Built by `zoo.create("sagan_<kind>", **overrides)`, kind "softmax", "refined", "efficient" or
+    "none".
 
     Args:
-        attention: "softmax", "refined" or "none" (fixed by the registered name).
+        attention: "softmax", "refined", "efficient" or "none" (fixed by the registered name).
         resolution: image side, one of 32, 64, 128, 256.
         channels: image channels, 1 or 3.
         ch: width; block channels are `ch` times BigGAN's multipliers.

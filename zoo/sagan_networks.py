@@ -36,7 +36,7 @@ class SAGANGenerator(keras.Model):
         ch: width; block channels are `ch` times BigGAN's multipliers.
         latent_dim: size of the latent vector z.
         num_classes: number of classes for conditional batch norm, 0 for an unconditional model.
-        attention: "softmax", "refined" or "none".
+        attention: "softmax", "refined", "efficient" or "none".
         attention_resolution: side of the feature map the attention block sees; None for 32
             (16 at 32 px, where the discriminator has no 32×32 features).
         pool_key_value: max-pool the attention's keys and values 2×2, as the official code.
@@ -149,7 +149,7 @@ class SAGANDiscriminator(keras.Model):
         channels: image channels, 1 or 3.
         ch: width; block channels are `ch` times BigGAN's multipliers.
         num_classes: number of classes for the projection, 0 for an unconditional model.
-        attention: "softmax", "refined" or "none".
+        attention: "softmax", "refined", "efficient" or "none".
         attention_resolution: side of the feature map the attention block sees; None for 32
             (16 at 32 px, where the discriminator has no 32×32 features).
         pool_key_value: max-pool the attention's keys and values 2×2, as the official code.

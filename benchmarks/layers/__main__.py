@@ -1,10 +1,10 @@
 """`python -m benchmarks.layers`: time and memory of the attention forms, layer level.
 
 Measures one attention block per form (projections only, softmax, fused softmax, quadratic 1/m,
-refined) over feature-map sizes, batch sizes and channels, forward and forward+backward: each
-form alone in a fresh process under a time limit and a memory cap (its memory and time), then the
-compared forms together in one process per size, the two forms of each ratio timed in
-interleaved rounds (the ratios).
+refined, efficient) over feature-map sizes, batch sizes and channels, forward and
+forward+backward: each form alone in a fresh process under a time limit and a memory cap (its
+memory and time), then the compared forms together in one process per size, the two forms of
+each ratio timed in interleaved rounds (the ratios).
 Writes `NAME.json`, `NAME.md` (targets, ratios, tables, machine, versions, command) and
 `NAME_{time,memory}_{fwd,fwd_bwd}.png` under `--output-dir`; the backend is Keras's
 (`KERAS_BACKEND`).

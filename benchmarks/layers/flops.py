@@ -13,6 +13,9 @@ and a `(b, c)` matrix counts `2·a·b·c` (one multiply and one add per term).
 - quadratic 1/n (`(q kᵀ / m) v`): the same products, plus `n·m` for the division.
 - refined (`q (kᵀ v / m)`): `2·m·C_k·C_v` for `kᵀ v`, `C_k·C_v` for the division and
   `2·n·C_k·C_v` for `q (…)`: linear in `n`.
+- efficient (`softmax_c(q) (softmax_n(k)ᵀ v)`): the refined products
+  `2·m·C_k·C_v + 2·n·C_k·C_v`, plus `4·m·C_k` for the softmax of k over the positions and
+  `4·n·C_k` for the softmax of q over the channels: linear in `n`.
 
 Element-wise work proportional to `n·C` (the residual, γ, the floor's use of q and k) is left
 out of every form alike. The forward+backward pass counts three times the forward pass: every
@@ -46,6 +49,9 @@ def attention_flops(form, positions, key_positions, key_channels, value_channels
     if form == "refined":
         context = 2 * m * key_channels * value_channels + key_channels * value_channels
         return context + 2 * n * key_channels * value_channels
+    if form == "efficient":
+        products = 2 * (m + n) * key_channels * value_channels
+        return products + _SOFTMAX_FLOPS_PER_ELEMENT * (m + n) * key_channels
     raise ValueError(f"`form` must be one of {FORMS}. Received: form={form!r}")
 
 

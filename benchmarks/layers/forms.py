@@ -10,15 +10,22 @@ residual), so that all forms have the same projections:
   (flash attention where the backend and device have it).
 - `quadratic`: `QuadraticSelfAttention`, the 1/m form `(q kᵀ / m) v` in the quadratic order.
 - `refined`: `RefinedSelfAttention`, the same 1/m form as `q (kᵀ v / m)`, O(n).
+- `efficient`: `EfficientSelfAttention`, Shen et al.'s `softmax_c(q) (softmax_n(k)ᵀ v)`, O(n):
+  the refined order with softmaxes kept.
 """
 
 import keras
 from keras import ops
 
 from keras_refined_sa import ops as attention_ops
-from keras_refined_sa.layers import BaseSelfAttention, RefinedSelfAttention, SelfAttention
+from keras_refined_sa.layers import (
+    BaseSelfAttention,
+    EfficientSelfAttention,
+    RefinedSelfAttention,
+    SelfAttention,
+)
 
-FORMS = ("projections", "softmax", "fused_softmax", "quadratic", "refined")
+FORMS = ("projections", "softmax", "fused_softmax", "quadratic", "refined", "efficient")
 
 # γ starts at 0 in the layers, which would make the gradients of every projection zero; a
 # trained block has γ ≠ 0, and that is the cost worth measuring.
@@ -94,4 +101,6 @@ def build_block(form, **kwargs):
         return QuadraticSelfAttention(**kwargs)
     if form == "refined":
         return RefinedSelfAttention(**kwargs)
+    if form == "efficient":
+        return EfficientSelfAttention(**kwargs)
     raise ValueError(f"`form` must be one of {FORMS}. Received: form={form!r}")

@@ -55,6 +55,7 @@ _RATIO_HEADERS = {
     "softmax/refined": "speed-up: softmax / refined",
     "fused_softmax/refined": "fused softmax / refined",
     "quadratic/refined": "quadratic / refined",
+    "efficient/refined": "efficient / refined",
 }
 
 

@@ -4,6 +4,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_refined_sa import ops as attention_ops
 from keras_refined_sa.layers.spectral_normalization import SpectralNormalization
 
 PROJECTIONS = ("query", "key", "value", "output")
@@ -12,9 +13,10 @@ PROJECTIONS = ("query", "key", "value", "output")
 class BaseSelfAttention(keras.layers.Layer):
     """Self-attention over the pixels of a feature map: `y = x + γ · W_o(attend(q, k, v))`.
 
-    Subclasses define `attend(query, key, value)`; everything else (the 1×1 query, key, value and
-    output projections, optional 2×2 max-pooling of keys and values, optional spectral
-    normalisation, the γ scalar initialised to 0, input validation and serialization) lives here,
+    Subclasses define `attend(query, key, value)` and name their map in `attention_form`;
+    everything else (the 1×1 query, key, value and output projections, optional 2×2 max-pooling
+    of keys and values, optional spectral normalisation, the γ scalar initialised to 0, input
+    validation, serialization and `attention_rows`, where chosen query pixels look) lives here,
     so every subclass has the same variables and weights move freely between them.
 
     Args:
@@ -39,6 +41,10 @@ class BaseSelfAttention(keras.layers.Layer):
         return_attention: also return what the block attends with (see the subclass).
         training: passed to the spectral normalisation, which updates its kernels when training.
     """
+
+    # The name in `keras_refined_sa.ops.ATTENTION_MAPS` of the map the subclass's `attend` applies
+    # (explicitly or not): what `attention_rows` returns by default. None: no map of its own.
+    attention_form = None
 
     def __init__(
         self,
@@ -200,24 +206,118 @@ class BaseSelfAttention(keras.layers.Layer):
             outputs = outputs + ops.concatenate(biases)
         return ops.split(outputs, [self.key_width, 2 * self.key_width], axis=-1)
 
-    def call(self, inputs, return_attention=False, training=None):
-        self._check_call_arguments(return_attention)
-        self._check_call_input(inputs)
+    def _attention_inputs(self, inputs, training):
+        """q at the input's n positions, k and v at the m key positions (pooled or not), each
+        flattened to `(batch, positions, channels)`."""
         query, key, value = self._query_key_value(inputs, training)
         if self.pool_key_value:
             key = ops.max_pool(key, pool_size=2, strides=2)
             value = ops.max_pool(value, pool_size=2, strides=2)
-        attended, attention = self.attend(
-            self._flatten_positions(query),
-            self._flatten_positions(key),
-            self._flatten_positions(value),
-        )
+        return tuple(self._flatten_positions(t) for t in (query, key, value))
+
+    def call(self, inputs, return_attention=False, training=None):
+        self._check_call_arguments(return_attention)
+        self._check_call_input(inputs)
+        attended, attention = self.attend(*self._attention_inputs(inputs, training))
         batch, height, width = ops.shape(inputs)[:3]
         attended = ops.reshape(attended, (batch, height, width, attended.shape[-1]))
         outputs = inputs + self.gamma * self.output_projection(attended, training=training)
         if return_attention:
             return outputs, attention
         return outputs
+
+    def attention_rows(self, inputs, query_pixels, form=None, training=False):
+        """Where chosen query pixels look: their rows of an attention map, never forming n×m.
+
+        Row i holds the weight of every key position for query pixel i in the map `A` of `form`,
+        the map whose product `A v` the form attends with: `softmax(q_i kᵀ)` for "softmax",
+        `q_i kᵀ / m` for "refined" (signed; the refined block never forms it, but equals it),
+        `softmax_channels(q_i) softmax_positions(k)ᵀ` for "efficient" (rows sum to 1). Each row
+        costs O(m). Any form can be asked of any layer: the same q and k under another
+        normalisation show what moving the weights into that form changes.
+
+        Args:
+            inputs: the layer's input `(batch, height, width, channels)`, height and width known.
+            query_pixels: a non-empty list of `(row, column)` pixels of the input feature map.
+            form: "softmax", "refined" or "efficient". Defaults to the layer's own form.
+            training: passed to the spectral normalisation.
+
+        Returns:
+            float32 tensor `(batch, len(query_pixels), key_height, key_width)`: the key grid is
+            the input's, halved with `pool_key_value`.
+
+        Example:
+
+        >>> from keras_refined_sa.layers import RefinedSelfAttention
+        >>> layer = RefinedSelfAttention(pool_key_value=True)
+        >>> x = keras.random.normal((2, 16, 12, 64))
+        >>> tuple(layer.attention_rows(x, [(0, 0), (8, 5)]).shape)
+        (2, 2, 8, 6)
+        >>> tuple(layer.attention_rows(x, [(3, 3)], form="softmax").shape)
+        (2, 1, 8, 6)
+        """
+        form = self._resolve_form(form)
+        if len(inputs.shape) != 4 or None in tuple(inputs.shape[1:3]):
+            raise ValueError(
+                "attention_rows expects a 4D input (batch, height, width, channels) with known "
+                f"height and width. Received: input_shape={tuple(inputs.shape)}"
+            )
+        self._check_call_input(inputs)
+        inputs = ops.cast(inputs, self.compute_dtype)
+        if not self.built:
+            self.build(inputs.shape)
+        height, width = inputs.shape[1:3]
+        indices = self._query_indices(query_pixels, height, width)
+        query, key, _ = self._attention_inputs(inputs, training)
+        query = ops.take(query, indices, axis=1)
+        rows = attention_ops.ATTENTION_MAPS[form](
+            ops.cast(query, "float32"), ops.cast(key, "float32")
+        )
+        key_grid = (height // 2, width // 2) if self.pool_key_value else (height, width)
+        return ops.reshape(rows, (ops.shape(rows)[0], len(indices), *key_grid))
+
+    def _resolve_form(self, form):
+        if form is None:
+            form = self.attention_form
+            if form is None:
+                raise ValueError(
+                    f"{type(self).__name__} has no attention map of its own. Received: "
+                    f"form=None. Pass one of {sorted(attention_ops.ATTENTION_MAPS)}."
+                )
+        if form not in attention_ops.ATTENTION_MAPS:
+            raise ValueError(
+                f"`form` must be one of {sorted(attention_ops.ATTENTION_MAPS)} or None (the "
+                f"layer's own). Received: form={form!r}"
+            )
+        return form
+
+    @staticmethod
+    def _query_indices(query_pixels, height, width):
+        """The flat positions of `(row, column)` pixels of a `height`×`width` map, validated."""
+        if not isinstance(query_pixels, (list, tuple)) or not query_pixels:
+            raise ValueError(
+                "`query_pixels` must be a non-empty list of (row, column) pairs. Received: "
+                f"query_pixels={query_pixels!r}"
+            )
+        indices = []
+        for pixel in query_pixels:
+            is_pair = isinstance(pixel, (list, tuple)) and len(pixel) == 2
+            if not is_pair or not all(
+                isinstance(i, (int, np.integer)) and not isinstance(i, bool) for i in pixel
+            ):
+                raise ValueError(
+                    f"Each query pixel must be a (row, column) pair of integers. Received: "
+                    f"{pixel!r} in query_pixels={query_pixels!r}"
+                )
+            row, column = (int(i) for i in pixel)
+            if not (0 <= row < height and 0 <= column < width):
+                raise ValueError(
+                    f"Query pixel {(row, column)} lies outside the {height}×{width} input "
+                    f"feature map (rows 0..{height - 1}, columns 0..{width - 1}). Received: "
+                    f"query_pixels={query_pixels!r}"
+                )
+            indices.append(row * width + column)
+        return indices
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

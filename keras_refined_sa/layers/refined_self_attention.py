@@ -38,6 +38,8 @@ class RefinedSelfAttention(BaseSelfAttention):
       Reconstruction](https://arxiv.org/abs/1905.08008)
     """
 
+    attention_form = "refined"
+
     def attend(self, query, key, value):
         context = attention_ops.channel_attention(key, value)
         return keras.ops.matmul(query, keras.ops.cast(context, query.dtype)), context

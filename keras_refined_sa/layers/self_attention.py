@@ -38,6 +38,8 @@ class SelfAttention(BaseSelfAttention):
       https://arxiv.org/abs/1805.08318)
     """
 
+    attention_form = "softmax"
+
     def __init__(self, fused=False, **kwargs):
         super().__init__(**kwargs)
         self.fused = bool(fused)

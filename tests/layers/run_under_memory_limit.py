@@ -2,7 +2,8 @@
 
 `python -m tests.layers.run_under_memory_limit FORM` imports Keras, builds the layer, then limits
 the process's address space to what it already maps plus `HEADROOM_GIB`, so that any tensor of
-n × n floats (16 GiB at n = 65,536) cannot be allocated, and exits 0 only if the step succeeded.
+n × n floats (16 GiB at n = 65,536) cannot be allocated, and exits 0 only if the step succeeded
+and the layer drew the attention rows of a few query pixels in every form.
 """
 
 import resource
@@ -12,11 +13,16 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_refined_sa.layers import RefinedSelfAttention, SelfAttention
+from keras_refined_sa import ops as attention_ops
+from keras_refined_sa.layers import EfficientSelfAttention, RefinedSelfAttention, SelfAttention
 from tests.backend_utils import input_gradients
 
 HEADROOM_GIB = 3
-FORMS = {"refined": RefinedSelfAttention, "softmax": SelfAttention}
+FORMS = {
+    "refined": RefinedSelfAttention,
+    "efficient": EfficientSelfAttention,
+    "softmax": SelfAttention,
+}
 
 
 def mapped_bytes():
@@ -39,6 +45,9 @@ def main(form):
     (grad,) = input_gradients(lambda t: layer(t) ** 2, x)
     assert outputs.shape == x.shape and np.isfinite(outputs).all()
     assert grad.shape == x.shape and np.isfinite(grad).all()
+    for rows_form in attention_ops.ATTENTION_MAPS:
+        rows = ops.convert_to_numpy(layer.attention_rows(x, [(0, 0), (255, 255)], form=rows_form))
+        assert rows.shape == (1, 2, 256, 256) and np.isfinite(rows).all()
     print("ok")
 
 

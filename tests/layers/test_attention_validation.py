@@ -4,9 +4,9 @@ import keras
 import numpy as np
 import pytest
 
-from keras_refined_sa.layers import RefinedSelfAttention, SelfAttention
+from keras_refined_sa.layers import EfficientSelfAttention, RefinedSelfAttention, SelfAttention
 
-LAYERS = [SelfAttention, RefinedSelfAttention]
+LAYERS = [SelfAttention, RefinedSelfAttention, EfficientSelfAttention]
 
 
 @pytest.mark.parametrize("layer_class", LAYERS)

@@ -11,6 +11,7 @@ from keras.src.testing import TestCase
 
 from keras_refined_sa.layers import (
     ConditionalBatchNormalization,
+    EfficientSelfAttention,
     GlobalSumPooling2D,
     RefinedSelfAttention,
     SelfAttention,
@@ -30,7 +31,9 @@ def conformance():
     case.tearDown()
 
 
-@pytest.mark.parametrize("layer_class", [SelfAttention, RefinedSelfAttention])
+@pytest.mark.parametrize(
+    "layer_class", [SelfAttention, RefinedSelfAttention, EfficientSelfAttention]
+)
 @pytest.mark.parametrize("spectral_norm", [False, True])
 def test_attention_layers(conformance, layer_class, spectral_norm):
     conformance.run_layer_test(

@@ -1,4 +1,4 @@
-"""Behaviour of SelfAttention and RefinedSelfAttention: the maths, shapes, precision, compilation."""
+"""Behaviour of the attention layers: the maths, shapes, precision, compilation."""
 
 import os
 import pathlib
@@ -11,11 +11,22 @@ import pytest
 from keras import ops
 
 from keras_refined_sa import ops as attention_ops
-from keras_refined_sa.layers import BaseSelfAttention, RefinedSelfAttention, SelfAttention
+from keras_refined_sa.layers import (
+    BaseSelfAttention,
+    EfficientSelfAttention,
+    RefinedSelfAttention,
+    SelfAttention,
+)
 from tests.backend_utils import assert_relative_close, compiled, input_gradients
 from tests.layers.attention_reference import attention_block
 
-LAYERS = [SelfAttention, RefinedSelfAttention]
+# Each layer and the normalisation of its numpy reference (attention_reference.attention_map).
+NORMALISATIONS = {
+    SelfAttention: "softmax",
+    RefinedSelfAttention: "dot_product",
+    EfficientSelfAttention: "efficient",
+}
+LAYERS = list(NORMALISATIONS)
 
 
 class QuadraticSelfAttention(BaseSelfAttention):
@@ -98,11 +109,12 @@ def test_returned_attention_shapes(pool):
         x, return_attention=True
     )
     assert tuple(attention_map.shape) == (2, 96, positions)
-    _, channel_matrix = built(RefinedSelfAttention, x.shape, pool_key_value=pool)(
-        x, return_attention=True
-    )
-    assert tuple(channel_matrix.shape) == (2, 4, 16)
-    assert ops.convert_to_numpy(channel_matrix).dtype == np.float32
+    for layer_class in (RefinedSelfAttention, EfficientSelfAttention):
+        _, channel_matrix = built(layer_class, x.shape, pool_key_value=pool)(
+            x, return_attention=True
+        )
+        assert tuple(channel_matrix.shape) == (2, 4, 16)
+        assert ops.convert_to_numpy(channel_matrix).dtype == np.float32
 
 
 @pytest.mark.parametrize("layer_class", LAYERS)
@@ -112,7 +124,7 @@ def test_unknown_spatial_size_at_build_time_and_non_square_inputs(layer_class):
     assert model.output_shape == (None, None, None, 16)
     for shape in [(1, 8, 8, 16), (2, 6, 10, 16), (1, 12, 4, 16)]:
         x = random_images(shape)
-        expected = attention_block(model.layers[-1], x, "softmax" if layer_class is SelfAttention else "dot_product")
+        expected = attention_block(model.layers[-1], x, NORMALISATIONS[layer_class])
         np.testing.assert_allclose(
             ops.convert_to_numpy(model(x)), expected, rtol=1e-4, atol=1e-5
         )
@@ -181,9 +193,10 @@ def run_under_memory_limit(form):
     )
 
 
-def test_refined_forward_backward_at_256x256_without_an_n_by_n_tensor():
+@pytest.mark.parametrize("form", ["refined", "efficient"])
+def test_linear_forms_forward_backward_and_rows_at_256x256_without_an_n_by_n_tensor(form):
     """n = 65,536: any n×n float32 tensor needs 16 GiB, far past the subprocess's limit."""
-    result = run_under_memory_limit("refined")
+    result = run_under_memory_limit(form)
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip().endswith("ok")
 
@@ -275,6 +288,7 @@ def test_functional_model_outputs_the_attention(layer_class, pool):
 def test_symbolic_attention_shape_with_unknown_spatial_size():
     inputs = keras.Input((None, None, 64))
     _, attention = SelfAttention()(inputs, return_attention=True)
-    _, context = RefinedSelfAttention()(inputs, return_attention=True)
     assert tuple(attention.shape) == (None, None, None)
-    assert tuple(context.shape) == (None, 8, 32)
+    for layer_class in (RefinedSelfAttention, EfficientSelfAttention):
+        _, context = layer_class()(inputs, return_attention=True)
+        assert tuple(context.shape) == (None, 8, 32)

@@ -6,6 +6,7 @@ import pytest
 from keras import ops
 
 import zoo
+from zoo.attention import ATTENTION_KINDS
 from tests.zoo.helpers import (
     BATCH,
     TINY,
@@ -17,6 +18,8 @@ from tests.zoo.helpers import (
 )
 
 FAMILIES = sorted({family_of(name) for name in zoo.list_models()})
+# The kinds with an attention block, all with the same variables.
+ATTENDING_KINDS = [kind for kind in ATTENTION_KINDS if kind != "none"]
 EXPECTED_ATTENTION_NAMES = {
     "generator": ["g_attention"],
     "discriminator": ["d_attention"],
@@ -55,23 +58,24 @@ def test_builds_tiny_with_the_contracted_shapes_and_attributes(name):
 
 
 @pytest.mark.parametrize("family", FAMILIES)
-def test_softmax_and_refined_have_equal_parameters_and_none_lacks_exactly_the_attention(family):
-    built = {kind: build(f"{family}_{kind}") for kind in ("softmax", "refined", "none")}
+def test_attending_kinds_have_equal_parameters_and_none_lacks_exactly_the_attention(family):
+    built = {kind: build(f"{family}_{kind}") for kind in ATTENTION_KINDS}
     for role, softmax in networks(built["softmax"]).items():
-        refined = networks(built["refined"])[role]
         none = networks(built["none"])[role]
         attention_parameters = sum(layer.count_params() for layer in attention_layers(softmax))
         assert attention_parameters > 0
-        assert refined.count_params() == softmax.count_params()
+        for kind in ATTENDING_KINDS:
+            assert networks(built[kind])[role].count_params() == softmax.count_params(), kind
         assert none.count_params() == softmax.count_params() - attention_parameters
 
 
+@pytest.mark.parametrize("target_kind", [k for k in ATTENDING_KINDS if k != "softmax"])
 @pytest.mark.parametrize("family", FAMILIES)
-def test_weights_move_from_softmax_to_refined(family):
+def test_weights_move_from_softmax_to_the_other_kinds(family, target_kind):
     softmax = build(f"{family}_softmax", seed=1)
-    refined = build(f"{family}_refined", seed=2)
+    other = build(f"{family}_{target_kind}", seed=2)
     for role, source in networks(softmax).items():
-        target = networks(refined)[role]
+        target = networks(other)[role]
         inputs = sample_inputs(source)
         target.set_weights(source.get_weights())
         # With γ = 0 the attention blocks are identities: the networks are the same function.
@@ -80,9 +84,9 @@ def test_weights_move_from_softmax_to_refined(family):
         )
         set_gamma(source, 0.5)
         set_gamma(target, 0.5)
-        softmax_outputs, refined_outputs = predict(source, inputs), predict(target, inputs)
-        assert np.isfinite(refined_outputs).all()
-        assert np.abs(refined_outputs - softmax_outputs).max() > 1e-4
+        softmax_outputs, target_outputs = predict(source, inputs), predict(target, inputs)
+        assert np.isfinite(target_outputs).all()
+        assert np.abs(target_outputs - softmax_outputs).max() > 1e-4
 
 
 @pytest.mark.parametrize("name", zoo.list_models())
@@ -120,12 +124,13 @@ def test_one_gradient_step_reduces_a_regression_loss(name):
         assert after < before, (role, before, after)
 
 
+@pytest.mark.parametrize("kind", ["refined", "efficient"])
 @pytest.mark.parametrize("family", FAMILIES)
-def test_mixed_precision_models_return_float32(family):
+def test_mixed_precision_models_return_float32(family, kind):
     policy = keras.config.dtype_policy()
     keras.config.set_dtype_policy("mixed_float16")
     try:
-        model = build(f"{family}_refined")
+        model = build(f"{family}_{kind}")
     finally:
         keras.config.set_dtype_policy(policy)
     for network in networks(model).values():
@@ -158,7 +163,7 @@ def test_attention_projections_start_distinct(name):
             assert not np.array_equal(*kernels), layer.name
 
 
-@pytest.mark.parametrize("name", ["sagan_refined", "sagan_softmax"])
+@pytest.mark.parametrize("name", [f"sagan_{kind}" for kind in ATTENDING_KINDS])
 def test_spectral_normalization_is_the_reparametrisation_everywhere(name):
     from keras_refined_sa.layers import SpectralNormalization
 

@@ -4,13 +4,17 @@ import pytest
 
 import zoo
 from zoo import registry
+from zoo.attention import ATTENTION_KINDS
 
 
 def test_lists_every_family_once_per_attention_kind():
+    assert ATTENTION_KINDS == ("softmax", "refined", "efficient", "none")
     assert zoo.list_models() == [
+        "autoencoder_efficient",
         "autoencoder_none",
         "autoencoder_refined",
         "autoencoder_softmax",
+        "sagan_efficient",
         "sagan_none",
         "sagan_refined",
         "sagan_softmax",
@@ -19,7 +23,11 @@ def test_lists_every_family_once_per_attention_kind():
 
 @pytest.mark.parametrize(
     "name, family, attention",
-    [("sagan_none", zoo.SAGAN, "none"), ("autoencoder_softmax", zoo.Autoencoder, "softmax")],
+    [
+        ("sagan_none", zoo.SAGAN, "none"),
+        ("autoencoder_softmax", zoo.Autoencoder, "softmax"),
+        ("sagan_efficient", zoo.SAGAN, "efficient"),
+    ],
 )
 def test_create_fixes_the_attention_and_applies_overrides(name, family, attention):
     model = zoo.create(name, resolution=32, ch=8, channels=1)
@@ -56,7 +64,7 @@ def test_register_adds_a_constructor_and_refuses_a_taken_name(monkeypatch):
         zoo.register("twice_width")(twice_width)
 
 
-def test_register_family_registers_three_names(monkeypatch):
+def test_register_family_registers_one_name_per_attention_kind(monkeypatch):
     monkeypatch.setattr(registry, "_REGISTRY", {})
 
     @zoo.register_family("probe")
@@ -64,6 +72,6 @@ def test_register_family_registers_three_names(monkeypatch):
         def __init__(self, attention, size=1):
             self.attention, self.size = attention, size
 
-    assert zoo.list_models() == ["probe_none", "probe_refined", "probe_softmax"]
+    assert zoo.list_models() == sorted(f"probe_{kind}" for kind in ATTENTION_KINDS)
     probe = zoo.create("probe_softmax", size=4)
     assert (probe.attention, probe.size) == ("softmax", 4)

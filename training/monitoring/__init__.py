@@ -7,8 +7,6 @@
 from training.monitoring.attention_pictures import AttentionProbe
 from training.monitoring.attention_pictures import attention_layers
 from training.monitoring.attention_pictures import attention_picture
-from training.monitoring.attention_pictures import channel_attention_picture
-from training.monitoring.attention_pictures import softmax_attention_picture
 from training.monitoring.summaries import SummaryWriter
 from training.monitoring.summaries import image_grid
 from training.monitoring.summaries import to_uint8
@@ -19,9 +17,7 @@ __all__ = [
     "SummaryWriter",
     "attention_layers",
     "attention_picture",
-    "channel_attention_picture",
     "image_grid",
-    "softmax_attention_picture",
     "to_uint8",
     "write_png",
 ]

@@ -1,10 +1,20 @@
-"""Pictures of what the attention layers of a model attend to, for TensorBoard.
+"""Pictures of where the attention layers of a model look, for TensorBoard.
 
-- Softmax attention (`SelfAttention`): for a few query pixels, the attention map over the image
-  (which pixels that query reads from), as heatmaps over the picture; the queries are marked.
-- Refined attention (`RefinedSelfAttention`): there is no pixel-to-pixel map; the layer attends
-  through its `(C_k, C_v)` channel-attention matrix `kᵀv / n`, drawn as a heatmap (blue negative,
-  red positive, scaled per image).
+For a few query pixels (marked on the image, one colour each), each attention layer's picture
+shows, laid over the image, the weight of every key position for that query: its row of an
+attention map, computed for those pixels alone (`BaseSelfAttention.attention_rows`, O(m) per
+query). Each example gets two lines, from the same q and k:
+
+- first the layer's own map: the explicit `softmax(q kᵀ)` of `SelfAttention`, or the implicit map
+  of `RefinedSelfAttention` (`q kᵀ / m`) or `EfficientSelfAttention`
+  (`softmax_channels(q) softmax_positions(k)ᵀ`), which those layers never form;
+- then the map of the same weights under another normalisation: softmax's for the refined and
+  efficient layers, refined's for a softmax layer. After moving a model's weights from one form
+  into another, the two lines show what the change of normalisation does.
+
+Distributions (softmax, efficient) are drawn in viridis, scaled to each row's maximum; the
+refined map's signed weights in coolwarm (blue negative, red positive), scaled to each row's
+largest magnitude.
 """
 
 import math
@@ -13,11 +23,17 @@ import keras
 import matplotlib
 import numpy as np
 
-from keras_refined_sa.layers import BaseSelfAttention, RefinedSelfAttention
+from keras_refined_sa.layers import BaseSelfAttention
 
 # Fractions of the height and width where the query pixels sit: the four quadrant centres.
 QUERY_POSITIONS = ((0.25, 0.25), (0.25, 0.75), (0.75, 0.25), (0.75, 0.75))
+# The form drawn under each layer's own: softmax for the linear forms, refined for softmax.
+COMPARED_FORMS = {"softmax": "refined", "refined": "softmax", "efficient": "softmax"}
+# Forms whose maps have signed weights (a diverging colour map), the others being distributions.
+_SIGNED_FORMS = ("refined",)
 _QUERY_COLOURS = np.array([[1, 0, 0], [0, 1, 0], [0, 0.4, 1], [1, 1, 0]], np.float32)
+# White pixels between the examples; the lines of one example are 2 apart.
+_EXAMPLE_GAP = 8
 # Small pictures are enlarged (nearest neighbour) to at least this many pixels on a side.
 _MIN_PIXELS = 96
 
@@ -28,7 +44,7 @@ def attention_layers(model):
 
 
 class AttentionProbe:
-    """Runs a model up to each of its attention layers and returns what they attend with.
+    """Runs a model up to each of its attention layers and returns the features they see.
 
     Args:
         model: a functional `keras.Model` (or a subclass built functionally, as the zoo's).
@@ -36,8 +52,8 @@ class AttentionProbe:
     Example:
 
     >>> probe = AttentionProbe(discriminator)
-    >>> for layer, attention in probe(images):
-    ...     print(layer.name, attention.shape)
+    >>> for layer, features in probe(images):
+    ...     print(layer.name, features.shape)
     """
 
     def __init__(self, model):
@@ -49,70 +65,97 @@ class AttentionProbe:
             )
 
     def __call__(self, inputs):
-        """Returns `[(layer, attention, feature_shape)]` for `inputs` (numpy arrays)."""
+        """Returns `[(layer, features)]` for `inputs`, features as numpy arrays."""
         if not self.layers:
             return []
         features = self._features(inputs, training=False)
         if not isinstance(features, (list, tuple)):
             features = [features]
-        results = []
-        for layer, feature in zip(self.layers, features):
-            _, attention = layer(feature, return_attention=True, training=False)
-            results.append((layer, np.asarray(attention), tuple(feature.shape[1:3])))
-        return results
+        return [
+            (layer, keras.ops.convert_to_numpy(feature))
+            for layer, feature in zip(self.layers, features)
+        ]
 
 
-def attention_picture(layer, attention, feature_shape, images, rows=3):
-    """The picture of one layer's attention: query heatmaps, or the channel-attention matrix.
+def query_pixels(feature_shape):
+    """The `(row, column)` query pixels of a `(height, width)` feature map: `QUERY_POSITIONS`."""
+    height, width = feature_shape
+    return [(int(fy * height), int(fx * width)) for fy, fx in QUERY_POSITIONS]
+
+
+def picture_rows(layer, features):
+    """The query pixels' attention rows the picture of `layer` draws, `{form: rows}`.
 
     Args:
-        layer: the attention layer; a `RefinedSelfAttention` attends through a channel matrix,
-            the others through a softmax map.
-        attention: what the layer returned: `(batch, n, m)` softmax map or `(batch, C_k, C_v)`
-            channel-attention matrix.
-        feature_shape: `(height, width)` of the layer's feature map (n = height · width).
+        layer: an attention layer with a form of its own (`layer.attention_form`).
+        features: `(batch, height, width, channels)`, the layer's input.
+
+    Returns:
+        The layer's own form first, then `COMPARED_FORMS[own]`, each a float32 array
+        `(batch, len(QUERY_POSITIONS), key_height, key_width)`.
+    """
+    pixels = query_pixels(features.shape[1:3])
+    forms = (layer.attention_form, COMPARED_FORMS[layer.attention_form])
+    return {
+        form: keras.ops.convert_to_numpy(
+            layer.attention_rows(features, pixels, form=form, training=False)
+        )
+        for form in forms
+    }
+
+
+def attention_picture(layer, features, images, rows=3):
+    """The picture of one attention layer: its own rows and the compared form's, per example.
+
+    Args:
+        layer: the attention layer.
+        features: `(batch, height, width, channels)`, what the layer saw.
         images: `(batch, H, W, C)` images in [-1, 1] the model saw or made.
         rows: how many examples to draw.
 
     Returns:
         A uint8 RGB picture.
     """
-    if isinstance(layer, RefinedSelfAttention):
-        return channel_attention_picture(attention, rows)
-    return softmax_attention_picture(attention, feature_shape, images, rows)
+    features = features[:rows]
+    return rows_picture(picture_rows(layer, features), features.shape[1:3], images, rows)
 
 
-def softmax_attention_picture(attention, feature_shape, images, rows=3):
-    """One row per example: the image with the query pixels marked, then one heatmap per query."""
-    height, width = feature_shape
-    keys = attention.shape[2]
-    # Pooled keys and values make a coarser key grid with the feature map's aspect ratio.
-    key_height = int(round(height * math.sqrt(keys / (height * width))))
-    key_width = keys // key_height
+def rows_picture(maps, feature_shape, images, rows=3):
+    """Per example, one line per form of `maps`: the image with the query pixels marked, then
+    one heatmap per query over the image.
+
+    Args:
+        maps: `{form: (batch, queries, key_height, key_width)}`, the rows of `query_pixels`.
+        feature_shape: `(height, width)` of the attention layer's feature map.
+        images: `(batch, H, W, C)` images in [-1, 1].
+        rows: how many examples to draw.
+    """
     rgb = _enlarge(_to_rgb(images[:rows]), axes=(1, 2))
     image_height, image_width = rgb.shape[1:3]
-    queries = [(int(fy * height), int(fx * width)) for fy, fx in QUERY_POSITIONS]
-    lines = []
-    for index in range(min(rows, attention.shape[0])):
-        panels = [_mark_queries(rgb[index], queries, feature_shape)]
+    queries = query_pixels(feature_shape)
+    examples = []
+    for index in range(min(rows, len(rgb), *(len(weights) for weights in maps.values()))):
+        marked = _mark_queries(rgb[index], queries, feature_shape)
         gray = rgb[index].mean(axis=-1, keepdims=True)
-        for colour, (y, x) in zip(_QUERY_COLOURS, queries):
-            weights = attention[index, y * width + x].reshape(key_height, key_width)
-            weights = weights / max(float(weights.max()), 1e-12)
-            heat = _colourise(_resize_nearest(weights, image_height, image_width), "viridis")
-            panel = 0.7 * heat + 0.3 * gray
-            panels.append(_mark_queries(panel, [(y, x)], feature_shape, [colour]))
-        lines.append(np.concatenate(_with_gaps(panels, axis=1), axis=1))
-    return _as_uint8(np.concatenate(_with_gaps(lines, axis=0), axis=0))
+        lines = []
+        for form, weights in maps.items():
+            panels = [marked]
+            for colour, query, row in zip(_QUERY_COLOURS, queries, weights[index]):
+                heat = _resize_nearest(_heatmap(row, form), image_height, image_width)
+                panel = 0.7 * heat + 0.3 * gray
+                panels.append(_mark_queries(panel, [query], feature_shape, [colour]))
+            lines.append(np.concatenate(_with_gaps(panels, axis=1), axis=1))
+        examples.append(np.concatenate(_with_gaps(lines, axis=0), axis=0))
+    return _as_uint8(np.concatenate(_with_gaps(examples, axis=0, gap=_EXAMPLE_GAP), axis=0))
 
 
-def channel_attention_picture(attention, rows=3):
-    """One heatmap per example of the `(C_k, C_v)` matrix, enlarged to be legible."""
-    lines = []
-    for matrix in attention[:rows]:
-        limit = max(float(np.abs(matrix).max()), 1e-12)
-        lines.append(_enlarge(_colourise((matrix / limit + 1.0) / 2.0, "coolwarm"), axes=(0, 1)))
-    return _as_uint8(np.concatenate(_with_gaps(lines, axis=0), axis=0))
+def _heatmap(row, form):
+    """One query's `(key_height, key_width)` weights as RGB: viridis from 0 to the maximum for
+    distributions, coolwarm symmetric about 0 for signed maps."""
+    if form in _SIGNED_FORMS:
+        limit = max(float(np.abs(row).max()), 1e-12)
+        return _colourise((row / limit + 1.0) / 2.0, "coolwarm")
+    return _colourise(row / max(float(row.max()), 1e-12), "viridis")
 
 
 def _to_rgb(images):

@@ -171,12 +171,13 @@ class Trainer:
         return values
 
     def _write_attention(self, writer, step, network, inputs, images):
-        """Writes one attention picture per attention layer of `network` run on `inputs`."""
+        """Writes one attention picture per attention layer of `network` run on `inputs`: where a
+        few query pixels look under the layer's own map and under the compared form's."""
         probe = self._probes.get(id(network))
         if probe is None:
             probe = self._probes[id(network)] = attention_pictures.AttentionProbe(network)
-        for layer, attention, feature_shape in probe(inputs):
-            picture = attention_pictures.attention_picture(layer, attention, feature_shape, images)
+        for layer, features in probe(inputs):
+            picture = attention_pictures.attention_picture(layer, features, images)
             writer.image(
                 f"attention/{layer.name}",
                 picture,

@@ -6,6 +6,7 @@ from benchmarks.layers.forms import FORMS
 from benchmarks.layers.cases import layer_case, run_comparison_case, run_layer_case
 from benchmarks.layers.forms import ProjectionsOnly, build_block
 from benchmarks.harness.steps import make_step
+from keras_refined_sa.layers import EfficientSelfAttention
 
 
 def _built(form, shape=(2, 8, 8, 16)):
@@ -49,6 +50,12 @@ def test_quadratic_block_equals_the_refined_block_with_the_same_weights():
         rtol=1e-4,
         atol=1e-5,
     )
+
+
+def test_efficient_form_is_the_library_layer_with_a_non_zero_gamma():
+    block, _ = _built("efficient")
+    assert type(block) is EfficientSelfAttention
+    assert float(keras.ops.convert_to_numpy(block.gamma)) != 0
 
 
 def test_run_layer_case_measures_time_and_memory():

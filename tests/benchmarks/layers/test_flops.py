@@ -14,6 +14,11 @@ def test_a_small_case_counted_by_hand():
     assert block_flops("softmax", "fwd", positions=4, **widths) == 2560 + 384
     # Refined core: kᵀ v 2·4·2·8 = 128, / n 16, q (…) 2·4·2·8 = 128.
     assert block_flops("refined", "fwd", positions=4, **widths) == 2560 + 272
+    # Efficient core: kᵀ v and q (…) as refined 256, softmax of k over the 4 positions and of q
+    # over its 2 channels 4·4·2 each = 64.
+    assert block_flops("efficient", "fwd", positions=4, **widths) == 2560 + 320
+    # Pooled keys (m = 1): kᵀ v 2·1·2·8 = 32, q (…) 128, softmaxes 4·1·2 + 4·4·2 = 40.
+    assert block_flops("efficient", "fwd", positions=4, key_positions=1, **widths) == 2560 + 200
     assert block_flops("projections", "fwd", positions=4, **widths) == 2560
 
 
@@ -29,11 +34,12 @@ def test_projection_count_matches_the_kernels_of_a_real_block():
     assert block_flops("projections", "fwd", positions=64, **_WIDTHS) == expected
 
 
-def test_refined_grows_linearly_and_softmax_quadratically():
+@pytest.mark.parametrize("linear_form", ["refined", "efficient"])
+def test_linear_forms_grow_linearly_and_softmax_quadratically(linear_form):
     widths = {"key_channels": 8, "value_channels": 32}
-    refined = [attention_flops("refined", n, n, **widths) for n in (4096, 8192)]
+    linear = [attention_flops(linear_form, n, n, **widths) for n in (4096, 8192)]
     softmax = [attention_flops("softmax", n, n, **widths) for n in (4096, 8192)]
-    assert refined[1] / refined[0] == pytest.approx(2, rel=1e-3)
+    assert linear[1] / linear[0] == pytest.approx(2, rel=1e-3)
     assert softmax[1] / softmax[0] == pytest.approx(4)
 
 
