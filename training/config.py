@@ -98,6 +98,16 @@ class TrainConfig:
         choices=("auto", "default", "mirrored", "multiworker"),
     )
     quiet: bool = _option(False, "no progress bar", "run")
+    precision: str = _option(
+        "float32",
+        "Keras dtype policy of the models: mixed_float16 (GPUs) or mixed_bfloat16 compute in "
+        "16 bits and keep float32 weights; losses, EMA and metrics stay float32",
+        "speed",
+        choices=("float32", "mixed_float16", "mixed_bfloat16"),
+    )
+    jit_compile: bool = _option(
+        False, "compile the training step with XLA (docs/training.md says when it pays)", "speed"
+    )
 
     ch: int = _option(16, "base width of the model (zoo argument `ch`)", "model")
     conditional: bool = _option(
@@ -109,6 +119,14 @@ class TrainConfig:
         "values are read as Python literals when they parse, else as strings)",
         "model",
         metavar="KEY=VALUE",
+    )
+    init_from: str = _option(
+        None,
+        "start from the weights of another run of the same family and architecture (its newest "
+        "checkpoint; its attention kind may differ): fine-tune a softmax run as refined",
+        "model",
+        metavar="RUN",
+        default_text="fresh weights",
     )
 
     g_learning_rate: float = _option(
@@ -144,15 +162,23 @@ class TrainConfig:
     loss: str = _option("l1", "reconstruction loss", "reconstruction", choices=("l1", "l2"))
     corruption: str = _option(
         "none",
-        "what the autoencoder must undo: none, Gaussian noise or masked patches",
+        "what the autoencoder must undo: none, Gaussian noise, masked patches or one large "
+        "square hole at a random position (inpainting)",
         "reconstruction",
-        choices=("none", "noise", "mask"),
+        choices=("none", "noise", "mask", "hole"),
     )
     noise_std: float = _option(
         0.2, "standard deviation of the noise (images in [-1, 1])", "reconstruction"
     )
     mask_fraction: float = _option(
         0.25, "fraction of 4×4 patches masked", "reconstruction"
+    )
+    hole_min: float = _option(
+        1 / 3, "smallest side of the hole, a fraction of the image side", "reconstruction",
+        default_text="1/3",
+    )
+    hole_max: float = _option(
+        0.5, "largest side of the hole, a fraction of the image side", "reconstruction"
     )
     eval_every: int = _option(
         100, "steps between held-out PSNR / SSIM evaluations", "reconstruction"

@@ -6,11 +6,16 @@ the run's resolution), prints FID and KID and writes them to the run's TensorBoa
 `eval/kid` and `eval/kid_std` at the checkpoint's step. The real images' statistics are cached per
 dataset, split, resolution, channels, number of images and resize mode (`--cache-dir`).
 
+`--attention KIND` evaluates the same weights with every attention block in another form (the
+forms share their variables): the FID of a softmax run right after its conversion to refined or
+efficient. Nothing is written to the run's TensorBoard then; `--json FILE` keeps the result.
+
 FID depends on the number of images: compare runs only at the same `--num-samples` (and resize).
 See docs/evaluation.md.
 """
 
 import argparse
+import json
 import os
 import sys
 
@@ -23,6 +28,7 @@ EPILOG = """\
 examples:
   python -m training.evaluate --logdir runs/sagan_refined
   python -m training.evaluate --logdir runs/sagan_refined --num-samples 5000 --reference train
+  python -m training.evaluate --logdir runs/sagan_softmax --attention refined --json fid.json
 """
 
 
@@ -62,7 +68,15 @@ def build_parser():
         "--no-ema", action="store_true", help="the raw generator, not its moving average"
     )
     parser.add_argument(
+        "--attention", metavar="KIND",
+        help="evaluate the run's weights with every attention block converted to KIND "
+        "(softmax, refined, efficient: the same variables); implies --no-summary",
+    )
+    parser.add_argument(
         "--no-summary", action="store_true", help="print only; write nothing to TensorBoard"
+    )
+    parser.add_argument(
+        "--json", metavar="FILE", help="also write the result (fid, kid, kid_std, step) as JSON"
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     quiet.add_verbose_option(parser)
@@ -96,8 +110,10 @@ def main(argv=None):
     from training.runtime import load_saved_run
 
     try:
-        run = load_saved_run(args.logdir, args.checkpoint, ema=not args.no_ema)
-    except CheckpointError as error:
+        run = load_saved_run(
+            args.logdir, args.checkpoint, ema=not args.no_ema, attention=args.attention
+        )
+    except (CheckpointError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     if run.config.family != "sagan":
@@ -130,7 +146,12 @@ def main(argv=None):
         f"{run.config.dataset} at {run.config.resolution} px, resize {args.resize}, step {step}"
         f"{', real statistics from the cache' if result['cached'] else ''})"
     )
-    if not args.no_summary:
+    if args.json:
+        record = {key: float(result[key]) for key in ("fid", "kid", "kid_std")}
+        record.update(step=step, num_samples=args.num_samples, attention=args.attention)
+        with open(args.json, "w") as file:
+            json.dump(record, file, indent=2)
+    if not (args.no_summary or args.attention):
         write_summaries(args.logdir, result, step)
         print(f"Wrote eval/fid, eval/kid, eval/kid_std at step {step} to {args.logdir}")
     return 0

@@ -29,6 +29,7 @@ examples:
 """
 _GROUPS = {
     "run": "run",
+    "speed": "speed",
     "model": "model",
     "gan": "GAN training (sagan_*)",
     "reconstruction": "reconstruction training (autoencoder_*)",
@@ -55,7 +56,9 @@ _TYPES = {
     "fid_every": non_negative_int,
     "fid_samples": integer_at_least(2),
     "noise_std": positive_float,
-    "maskfraction": fraction,
+    "mask_fraction": fraction,
+    "hole_min": fraction,
+    "hole_max": fraction,
     "eval_every": positive_int,
     "eval_batches": positive_int,
     "beta_1": fraction,

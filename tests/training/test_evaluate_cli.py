@@ -1,5 +1,6 @@
 """`python -m training.evaluate` on the shared tiny GAN run: printed numbers, TensorBoard, cache."""
 
+import json
 import os
 
 import pytest
@@ -88,3 +89,30 @@ def test_fid_every_rejects_what_it_cannot_measure(tmp_path, capsys, options, mes
         train(tmp_path / "run", *options, "--quiet")
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_evaluate_converts_the_attention_writes_json_and_leaves_tensorboard_alone(
+    gan_run, tmp_path, capsys
+):
+    before = eval_scalars(gan_run)
+    options = ["--logdir", str(gan_run), "--num-samples", "4", "--no-progress"]
+    options += ["--cache-dir", str(tmp_path / "cache")]
+    results = {}
+    # gan_run is a sagan_refined run: "refined" is the run as trained, the others converted.
+    for kind in ("refined", "softmax", "efficient"):
+        path = tmp_path / f"{kind}.json"
+        assert evaluate.main(options + ["--attention", kind, "--json", str(path)]) == 0
+        results[kind] = json.loads(path.read_text())
+    assert results["refined"]["step"] == 8 and results["refined"]["num_samples"] == 4
+    assert results["softmax"]["attention"] == "softmax"
+    # Same weights, another normalisation: the samples, hence the features, change.
+    assert results["softmax"]["fid"] != results["refined"]["fid"]
+    assert evaluate.main(options + ["--json", str(tmp_path / "own.json")]) == 0
+    own = json.loads((tmp_path / "own.json").read_text())
+    assert own["fid"] == pytest.approx(results["refined"]["fid"], rel=1e-6)
+    capsys.readouterr()
+    # Only the run without --attention wrote to the run's TensorBoard.
+    assert len(eval_scalars(gan_run)["eval/fid"]) == len(before.get("eval/fid", [])) + 1
+
+    assert evaluate.main(options + ["--attention", "nonsense"]) == 1
+    assert "there is no sagan_nonsense model" in capsys.readouterr().err

@@ -54,6 +54,8 @@ def test_parser_keeps_only_the_given_options():
         (["--model", "autoencoder_none", "--conditional"], "--conditional applies to GANs"),
         (["--model", "sagan_refined", "--strategy", "tpu"], "invalid choice"),
         (["--model", "sagan_refined", "--resume", "--overwrite"], "pick one"),
+        (["--model", "autoencoder_refined", "--corruption", "hole", "--hole-min", "0.6",
+          "--hole-max", "0.5"], "--hole-min <= --hole-max"),
         # A --model-arg may not contradict (or duplicate) a first-class option.
         (["--model", "sagan_refined", "--resolution", "32", "--steps", "1", "--model-arg",
           "resolution=64"], "use --resolution"),

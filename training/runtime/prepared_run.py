@@ -15,6 +15,8 @@ from training import config as config_lib
 from training import data
 from training.monitoring.summaries import SummaryWriter
 from training.runtime import checkpoints
+from training.runtime.initial_weights import check_init_from
+from training.runtime.initial_weights import load_initial_weights
 from training.runtime import strategy as strategy_lib
 from training.runtime.lock import RunLock
 from training.runtime.lock import RunLocked
@@ -23,6 +25,7 @@ from training.runtime.loop import fit
 from training.runtime.progress import ProgressBar
 from training.runtime.strategy import create_strategy
 from training.runtime.strategy import worker_index
+from training.trainers import precision
 from training.trainers.gan import GANTrainer
 from training.trainers.reconstruction import ReconstructionTrainer
 
@@ -67,6 +70,13 @@ def prepare(config, error):
         error(f"--conditional needs labels, but dataset {config.dataset!r} has none.")
     _warn_small_dataset(config, info)
     strategy = create_strategy(config.strategy)
+    if config.jit_compile:
+        problem = strategy_lib.jit_compile_problem(strategy)
+        if problem:
+            error(
+                f"--jit-compile with --strategy {config.strategy}: {problem}. Drop "
+                f"--jit-compile, or train on one device with --strategy default."
+            )
     replicas = strategy.num_replicas_in_sync
     if config.batch_size % replicas:
         error(
@@ -78,15 +88,19 @@ def prepare(config, error):
     _check_logdir(config, logdir, worker_index(strategy), error)
 
     channels = config.channels or info.channels
+    if config.init_from and not config.resume:
+        check_init_from(config, channels, error)
     arguments = _zoo_arguments(config, channels, info, replicas)
     keras.utils.set_random_seed(config.seed)
-    with strategy.scope():
-        try:
-            model = zoo.create(config.model, **arguments)
-        except (TypeError, ValueError) as problem:
-            error(f"cannot build {config.model!r} with these options: {problem}")
-    config = _with_model_defaults(config, model.defaults, channels, logdir)
-    trainer = TRAINERS[config.family](config, strategy, model)
+    # The trainer builds the generator's moving-average twin: under the same policy.
+    with precision.dtype_policy(config.precision):
+        with strategy.scope():
+            try:
+                model = zoo.create(config.model, **arguments)
+            except (TypeError, ValueError) as problem:
+                error(f"cannot build {config.model!r} with these options: {problem}")
+        config = _with_model_defaults(config, model.defaults, channels, logdir)
+        trainer = TRAINERS[config.family](config, strategy, model)
     return PreparedRun(trainer, info, arguments)
 
 
@@ -137,6 +151,11 @@ def _check_model(config, error):
         error(f"--conditional applies to GANs (sagan_*), not to {config.model!r}.")
     if config.fid_every:
         _check_fid(config, error)
+    if config.hole_min > config.hole_max or config.hole_min == 0:
+        error(
+            f"--hole-min {config.hole_min} and --hole-max {config.hole_max}: the hole's sides "
+            f"need 0 < --hole-min <= --hole-max <= 1 (fractions of the image side)."
+        )
     for name, value in config.model_args.items():
         if name in FIRST_CLASS_ARGUMENTS:
             error(
@@ -379,6 +398,9 @@ def _train_locked(trainer, info, arguments):
         _report(f"Resuming {config.model} at step {start} from {resume_from}", config)
     else:
         trainer.reset_state()
+        if config.init_from:
+            source = load_initial_weights(trainer)
+            _report(f"Starting from the weights of {source}", config)
         writer.hparams(config.hparams())
         _report(
             f"Training {config.model} on {config.dataset} ({info.source}), "

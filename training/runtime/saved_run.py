@@ -7,6 +7,7 @@ from training import config as config_lib
 from training.runtime import checkpoints
 from training.runtime.checkpoints import CheckpointError
 from training.runtime.loop import non_finite_variables
+from training.trainers.precision import dtype_policy
 
 
 @dataclasses.dataclass
@@ -26,14 +27,22 @@ class SavedRun:
     checkpoint: str
 
 
-def load_saved_run(logdir, checkpoint=None, ema=True):
+def load_saved_run(logdir, checkpoint=None, ema=True, attention=None):
     """Rebuilds the network of the run in `logdir` and restores its trained weights.
+
+    The network computes in the run's `--precision`, as it did in training: a sample grid or
+    an evaluation of a mixed-precision run shows what its TensorBoard pictures and held-out
+    scores showed. Its weights are float32 whatever the precision, and images leave it in
+    float32.
 
     Args:
         logdir: the run's directory (`config.json`, `model.json`, `checkpoints/`).
         checkpoint: a checkpoint path prefix; None for the newest.
         ema: for a GAN, the moving-average generator (what the run's samples show) rather than
             the raw one.
+        attention: rebuild the network with this attention kind ("softmax", "refined",
+            "efficient", as `keras_refined_sa.convert`) and the same weights; None keeps the
+            run's own. This is how a softmax run is evaluated as refined right after conversion.
 
     Raises:
         CheckpointError: no run, no checkpoint, a checkpoint that does not fit, or one whose
@@ -47,7 +56,15 @@ def load_saved_run(logdir, checkpoint=None, ema=True):
     # Synchronised batch norm only matters across replicas; the variables are the same.
     if "sync_batch_norm" in arguments:
         arguments = {**arguments, "sync_batch_norm": False}
-    model = zoo.create(name, **arguments)
+    if attention is not None:
+        name = f"{config.family}_{attention}"
+        if name not in zoo.list_models():
+            raise ValueError(
+                f"there is no {name} model to convert {logdir} to. Received: "
+                f"attention={attention!r}"
+            )
+    with dtype_policy(config.precision):
+        model = zoo.create(name, **arguments)
     if config.family == "sagan":
         network, key = model.generator, "ema_generator" if ema else "generator"
     else:

@@ -58,6 +58,32 @@ def worker_index(strategy):
     return task_id
 
 
+def jit_compile_problem(strategy):
+    """None when XLA can compile the training step under `strategy`, else why not.
+
+    A step replicated over CPU devices does not compile: its synchronisation points (the
+    gradients' all-reduce, synchronised batch norm) go through `merge_call`, which TensorFlow
+    cannot run inside an XLA function and skips only when every replica is on a GPU (measured
+    with MirroredStrategy on two logical CPUs: "`merge_call` called while defining a new graph").
+    One device compiles.
+
+    Example:
+
+    >>> jit_compile_problem(create_strategy("default")) is None
+    True
+    """
+    if strategy.num_replicas_in_sync == 1:
+        return None
+    devices = strategy.extended.worker_devices
+    cpus = [name for name in devices if tf.DeviceSpec.from_string(name).device_type == "CPU"]
+    if not cpus:
+        return None
+    return (
+        f"XLA cannot compile a training step replicated over CPU devices "
+        f"({strategy.num_replicas_in_sync} replicas, here on {', '.join(cpus)})"
+    )
+
+
 def is_multi_worker(strategy):
     return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
 

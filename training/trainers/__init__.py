@@ -5,6 +5,7 @@
 - `reconstruction`: `ReconstructionTrainer`, autoencoders undoing a corruption.
 - `losses`, `image_metrics` (PSNR, SSIM), `corruption` (noise, masks), `ema` (the moving average)
   and `replicas` (per-replica ids and seeds): their building blocks.
+- `precision`: `--precision`, the models' dtype policy and the loss scaling of float16.
 """
 
 from training.trainers.base import Trainer

@@ -1,10 +1,12 @@
 """The custom training loop's step, shared by the GAN and the reconstruction trainers."""
 
-import keras
+import time
+
 import numpy as np
 import tensorflow as tf
 
 from training.monitoring import attention_pictures
+from training.trainers import precision
 from training.trainers.replicas import local_replica_ids
 from training.trainers.replicas import replica_seed
 
@@ -24,10 +26,16 @@ class Trainer:
     drawn with stateless RNGs from `(seed, step, stream, replica)`, so the step counter is the
     whole RNG state.
 
+    With `config.jit_compile` each replica's step (`train_replica`: the forward and backward
+    passes, the optimizer updates, the moving average) is compiled with XLA; reading the
+    batches, drawing the noise (`replica_inputs`) and advancing the step counter stay outside
+    it. The networks compute in the dtype policy they were built with (`--precision`); under
+    `mixed_float16` the optimizers scale the loss (see `training.trainers.precision`).
+
     Subclasses receive their networks built (inside the strategy's scope), create their
     optimizers and other state in `build` (called inside that scope too), and define
-    `train_replica`, `checkpoint_objects`, `networks`, `optimizers`, `write_images` and
-    `write_final_samples`.
+    `train_replica` (and `replica_inputs` when they draw noise), `checkpoint_objects`,
+    `networks`, `optimizers`, `write_images` and `write_final_samples`.
 
     Args:
         config: the run's `TrainConfig` with the model defaults filled in.
@@ -47,14 +55,27 @@ class Trainer:
         with strategy.scope():
             self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
             self.build()
+        self._compute = self.train_replica
+        if config.jit_compile:
+            self._compute = tf.function(self.train_replica, jit_compile=True)
         self._train_step = tf.function(self._distributed_step)
 
     def build(self):
         """Creates and builds the optimizers (and any other state), inside the strategy scope."""
         raise NotImplementedError
 
-    def train_replica(self, batches):
-        """One step in one replica; returns `{name: scalar}` logs (per-replica means)."""
+    def replica_inputs(self, batches):
+        """What one replica's step computes from: its batches, and the step's noise.
+
+        Runs outside XLA: for the same seed XLA's random kernels draw other numbers than
+        TensorFlow's, and a run must draw the same noise with and without `--jit-compile`.
+        Subclasses that draw noise add it here; by default the inputs are the batches.
+        """
+        return batches
+
+    def train_replica(self, inputs):
+        """One step in one replica on `replica_inputs(batches)`; returns `{name: scalar}` logs
+        (per-replica means)."""
         raise NotImplementedError
 
     def checkpoint_objects(self):
@@ -110,22 +131,31 @@ class Trainer:
         iterator = self.iterators[f"replica_{context.replica_id_in_sync_group}"]
         return tuple(next(iterator) for _ in range(self.batches_per_step))
 
-    def _distributed_step(self):
-        batches = self.strategy.experimental_distribute_values_from_function(
-            self._replica_batches
-        )
-        logs = self.strategy.run(self.train_replica, args=(batches,))
+    def _distributed_step(self, batches):
+        logs = self.strategy.run(self._replica_step, args=(batches,))
         self.step.assign_add(1)
         return {
             name: self.strategy.reduce(tf.distribute.ReduceOp.MEAN, value, axis=None)
             for name, value in logs.items()
         }
 
+    def _replica_step(self, batches):
+        return self._compute(self.replica_inputs(batches))
+
     def train_step(self):
-        """Runs one training step; returns the logs as Python floats."""
+        """Runs one training step; returns the logs as Python floats.
+
+        The batches are taken from the iterators before the compiled step, and the seconds
+        that took (waiting for the input pipeline) are kept in `data_wait_s`.
+        """
         if not self.iterators:
             raise RuntimeError("Call `attach_data` before training.")
-        return {name: float(value) for name, value in self._train_step().items()}
+        start = time.perf_counter()
+        batches = self.strategy.experimental_distribute_values_from_function(
+            self._replica_batches
+        )
+        self.data_wait_s = time.perf_counter() - start
+        return {name: float(value) for name, value in self._train_step(batches).items()}
 
     def seed(self, stream):
         """The stateless seed of noise stream `stream` at the current step in this replica."""
@@ -134,11 +164,9 @@ class Trainer:
     # Shared pieces of the subclasses.
 
     def _make_optimizer(self, learning_rate, variables, name):
-        optimizer = keras.optimizers.Adam(
-            learning_rate=learning_rate,
-            beta_1=self.config.beta_1,
-            beta_2=self.config.beta_2,
-            name=name,
+        config = self.config
+        optimizer = precision.make_optimizer(
+            config.precision, learning_rate, config.beta_1, config.beta_2, name
         )
         # Built here, inside the scope: slots created inside the replica function fail.
         optimizer.build(variables)
@@ -154,8 +182,17 @@ class Trainer:
 
     @staticmethod
     def _apply(optimizer, loss, tape, model):
+        """Applies the gradients of `loss` (float32) to `model`, scaled as `optimizer` says.
+
+        Seeding the backward pass with the loss scale (`output_gradients`) is the gradient of
+        `scale · loss`: every float16 gradient is scaled without the tape having to record the
+        product. A `LossScaleOptimizer` divides the scale out again, or skips the update and
+        halves the scale when a gradient overflowed; other optimizers' scale is 1.
+        """
         variables = model.trainable_variables
-        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        seed = optimizer.scale_loss(tf.ones_like(loss))
+        gradients = tape.gradient(loss, variables, output_gradients=seed)
+        optimizer.apply_gradients(zip(gradients, variables))
 
     # TensorBoard.
 

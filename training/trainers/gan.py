@@ -102,16 +102,27 @@ class GANTrainer(Trainer):
         )
         return z, labels
 
-    def train_replica(self, batches):
-        for index, (images, labels) in enumerate(batches):
-            logs = self._discriminator_step(images, labels, stream=2 * index)
-        logs.update(self._generator_step(tf.shape(images)[0], stream=2 * len(batches)))
+    def replica_inputs(self, batches):
+        """The batches, the noise `(z, labels)` of each discriminator update, and the
+        generator update's."""
+        draws = [
+            self._draw(tf.shape(images)[0], stream=2 * index)
+            for index, (images, _) in enumerate(batches)
+        ]
+        generator_draw = self._draw(tf.shape(batches[-1][0])[0], stream=2 * len(batches))
+        return batches, draws, generator_draw
+
+    def train_replica(self, inputs):
+        batches, draws, generator_draw = inputs
+        for (images, labels), draw in zip(batches, draws):
+            logs = self._discriminator_step(images, labels, draw)
+        logs.update(self._generator_step(generator_draw))
         self.ema.update(self.step)
         return logs
 
-    def _discriminator_step(self, images, labels, stream):
+    def _discriminator_step(self, images, labels, draw):
         batch_size = tf.shape(images)[0]
-        z, fake_labels = self._draw(batch_size, stream)
+        z, fake_labels = draw
         with tf.GradientTape() as tape:
             fakes = self.generator(self._generator_inputs(z, fake_labels), training=True)
             # One pass over real and fake images: one spectral-norm power iteration per step.
@@ -132,8 +143,8 @@ class GANTrainer(Trainer):
             "logits/d_fake": tf.reduce_mean(fake_logits),
         }
 
-    def _generator_step(self, batch_size, stream):
-        z, labels = self._draw(batch_size, stream)
+    def _generator_step(self, draw):
+        z, labels = draw
         with tf.GradientTape() as tape:
             fakes = self.generator(self._generator_inputs(z, labels), training=True)
             logits = self.discriminator(self._discriminator_inputs(fakes, labels), training=True)

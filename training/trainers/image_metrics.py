@@ -18,6 +18,27 @@ def psnr(targets, predictions):
     return tf.image.psnr(_unit_range(targets), _unit_range(predictions), max_val=1.0)
 
 
+def psnr_of_pixels(targets, predictions, pixels):
+    """PSNR in dB per image over the pixels where `pixels` is 1 (e.g. a hole to fill).
+
+    Args:
+        targets, predictions: images `(batch, height, width, channels)` in [-1, 1].
+        pixels: `(batch, height, width, 1)` weights, 1.0 for the pixels that count.
+
+    Example:
+
+    >>> hole = tf.pad(tf.ones((1, 4, 4, 1)), [[0, 0], [2, 2], [2, 2], [0, 0]])
+    >>> filled = 0.2 * hole  # right outside the hole, off by 0.1 of the range inside
+    >>> psnr_of_pixels(tf.zeros((1, 8, 8, 1)), filled, hole).numpy().round(2)
+    array([19.99], dtype=float32)
+    """
+    squared = tf.square(_unit_range(targets) - _unit_range(predictions))
+    pixels = tf.cast(pixels, tf.float32)
+    counted = tf.reduce_sum(pixels, axis=(1, 2, 3)) * tf.cast(tf.shape(squared)[-1], tf.float32)
+    mse = tf.reduce_sum(squared * pixels, axis=(1, 2, 3)) / tf.maximum(counted, 1.0)
+    return 10.0 * tf.math.log(1.0 / tf.maximum(mse, 1e-10)) / tf.math.log(10.0)
+
+
 def ssim(targets, predictions):
     """Structural similarity per image (Gaussian window 11, as `tf.image.ssim`), images in [-1, 1].
 

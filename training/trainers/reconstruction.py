@@ -9,6 +9,9 @@ from training.trainers import image_metrics
 from training.trainers import losses
 from training.trainers.base import Trainer
 from training.trainers.corruption import corrupt
+from training.trainers.corruption import corruption_options
+from training.trainers.corruption import hidden_pixels
+from training.trainers.corruption import hiding_options
 
 ATTENTION_ROWS = 3
 # Offset of the evaluation's noise seed from the run's, so that it never repeats a training draw.
@@ -18,10 +21,11 @@ _EVAL_SEED_OFFSET = 1_000_003
 class ReconstructionTrainer(Trainer):
     """Trains a `zoo.create("autoencoder_*")` model to reconstruct images.
 
-    The model sees the images corrupted by `config.corruption` (none, Gaussian noise or masked
-    4×4 patches) and learns to return the clean images under the L1 or L2 loss, with Adam.
-    `evaluate` measures PSNR and SSIM on held-out batches whose corruption is fixed, so the
-    numbers of successive evaluations compare.
+    The model sees the images corrupted by `config.corruption` (none, Gaussian noise, masked
+    4×4 patches or one large hole) and learns to return the clean images under the L1 or L2
+    loss, with Adam. `evaluate` measures PSNR and SSIM on held-out batches whose corruption is
+    fixed, so the numbers of successive evaluations compare; for the corruptions that hide
+    pixels, also the PSNR over the hidden pixels alone (what inpainting is judged on).
 
     Args:
         config: the run's `TrainConfig` with the model defaults filled in.
@@ -50,12 +54,18 @@ class ReconstructionTrainer(Trainer):
         return {"autoencoder": self.optimizer}
 
     def _corrupt(self, images, seed):
-        config = self.config
-        return corrupt(images, config.corruption, seed, config.noise_std, config.mask_fraction)
+        return corrupt(images, self.config.corruption, seed, **corruption_options(self.config))
 
-    def train_replica(self, batches):
+    def _hides_pixels(self):
+        return self.config.corruption in ("mask", "hole")
+
+    def replica_inputs(self, batches):
+        """The clean images and their corrupted versions."""
         ((images, _),) = batches
-        corrupted = self._corrupt(images, self.seed(0))
+        return images, self._corrupt(images, self.seed(0))
+
+    def train_replica(self, inputs):
+        images, corrupted = inputs
         with tf.GradientTape() as tape:
             reconstructions = self.autoencoder(corrupted, training=True)
             per_example = losses.reconstruction_loss(images, reconstructions, self.config.loss)
@@ -70,28 +80,43 @@ class ReconstructionTrainer(Trainer):
         return tf.stack([tf.constant(self.config.seed + _EVAL_SEED_OFFSET, tf.int64), index])
 
     def _evaluate_batch_fn(self, images, index):
-        corrupted = self._corrupt(images, self._eval_seed(index))
+        seed = self._eval_seed(index)
+        corrupted = self._corrupt(images, seed)
         reconstructions = self.autoencoder(corrupted, training=False)
+        if self._hides_pixels():
+            hidden = hidden_pixels(
+                images, self.config.corruption, seed, **hiding_options(self.config)
+            )
+            hidden_psnr = image_metrics.psnr_of_pixels(images, reconstructions, hidden)
+        else:
+            hidden_psnr = tf.zeros(tf.shape(images)[:1])
         return (
             image_metrics.psnr(images, reconstructions),
             image_metrics.ssim(images, reconstructions),
             image_metrics.psnr(images, corrupted),
+            hidden_psnr,
         )
 
     def evaluate(self):
-        """Mean PSNR (dB) and SSIM of the reconstructions of the held-out batches."""
+        """Mean PSNR (dB) and SSIM of the reconstructions of the held-out batches.
+
+        With a corruption, also `eval/psnr_corrupted_input` (the PSNR of doing nothing), and
+        with one that hides pixels (mask, hole) `eval/psnr_hidden`, over the hidden pixels only.
+        """
         if self.eval_dataset is None:
             return {}
-        results = [[], [], []]
+        results = [[], [], [], []]
         for index, (images, _) in enumerate(self.eval_dataset):
             scores = self._evaluate_batch(images, tf.constant(index, tf.int64))
             for values, batch in zip(results, scores):
                 values.append(np.asarray(batch))
-        psnr, ssim, corrupted_psnr = (np.concatenate(values) for values in results)
+        psnr, ssim, corrupted_psnr, hidden_psnr = (np.concatenate(values) for values in results)
         scores = {"eval/psnr": float(psnr.mean()), "eval/ssim": float(ssim.mean())}
         if self.config.corruption != "none":
             # What doing nothing scores: the bar the model must clear.
             scores["eval/psnr_corrupted_input"] = float(corrupted_psnr.mean())
+        if self._hides_pixels():
+            scores["eval/psnr_hidden"] = float(hidden_psnr.mean())
         return scores
 
     # Pictures.
@@ -133,7 +158,7 @@ def reconstruct(autoencoder, images, config, seed=None):
     Args:
         autoencoder: the reconstruction model.
         images: clean images in [-1, 1].
-        config: the run's `TrainConfig` (corruption, noise_std, mask_fraction, seed).
+        config: the run's `TrainConfig` (corruption and its options, seed).
         seed: seed of the corruption; defaults to one derived from `config.seed` that no
             training step uses.
     """
@@ -141,11 +166,7 @@ def reconstruct(autoencoder, images, config, seed=None):
         seed = config.seed + _EVAL_SEED_OFFSET
     images = tf.convert_to_tensor(images, tf.float32)
     corrupted = corrupt(
-        images,
-        config.corruption,
-        tf.constant([seed, -1], tf.int64),
-        config.noise_std,
-        config.mask_fraction,
+        images, config.corruption, tf.constant([seed, -1], tf.int64), **corruption_options(config)
     )
     reconstructions = autoencoder(corrupted, training=False)
     return np.asarray(images), np.asarray(corrupted), np.asarray(reconstructions)

@@ -96,7 +96,9 @@ def test_reconstruction_trainer_learns_and_evaluates_on_fixed_corruptions(tmp_pa
         learning_rate=1e-3,
     )
     before = trainer.evaluate()
-    assert set(before) == {"eval/psnr", "eval/ssim", "eval/psnr_corrupted_input"}
+    assert set(before) == {
+        "eval/psnr", "eval/ssim", "eval/psnr_corrupted_input", "eval/psnr_hidden"
+    }
     losses = [trainer.train_step()["losses/reconstruction"] for _ in range(3)]
     after = trainer.evaluate()
     assert all(np.isfinite(losses))
