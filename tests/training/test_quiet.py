@@ -13,6 +13,7 @@ COMMANDS = (
     "training.compare",
     "training.fid",
     "training.evaluate",
+    "training.study",
     "benchmarks.layers",
     "benchmarks.models",
 )
