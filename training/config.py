@@ -6,6 +6,7 @@ import os
 
 CONFIG_FILENAME = "config.json"
 MODEL_FILENAME = "model.json"
+DATA_FILENAME = "data.json"
 
 # Options that may change when a run resumes: they steer logging, storage or the hardware, not
 # the training state. Changing any other option would break the promise that a resumed run
@@ -309,3 +310,18 @@ def load_model_spec(logdir):
     with open(os.path.join(logdir, MODEL_FILENAME)) as file:
         spec = json.load(file)
     return spec["name"], spec["arguments"]
+
+
+def save_data_source(logdir, source):
+    """Writes `<logdir>/data.json`: where the run's images came from (`DatasetInfo.source`)."""
+    with open(os.path.join(logdir, DATA_FILENAME), "w") as file:
+        json.dump({"source": source}, file, indent=2)
+
+
+def load_data_source(logdir):
+    """The data source recorded by `save_data_source`, or None for a run that recorded none."""
+    path = os.path.join(logdir, DATA_FILENAME)
+    if not os.path.isfile(path):
+        return None
+    with open(path) as file:
+        return json.load(file).get("source")

@@ -86,6 +86,8 @@ def prepare(config, error):
     logdir = config.run_logdir()
     _check_writable(logdir, worker_index(strategy), error)
     _check_logdir(config, logdir, worker_index(strategy), error)
+    if config.resume:
+        _check_data_source(logdir, info, error)
 
     channels = config.channels or info.channels
     if config.init_from and not config.resume:
@@ -294,7 +296,18 @@ def _attach_data(trainer, info):
         )
 
 
-def _prepare_logdir(config, logdir, arguments, chief):
+def _check_data_source(logdir, info, error):
+    """A run resumes only on the images it started with: another copy changes the data order."""
+    recorded = config_lib.load_data_source(logdir)
+    if recorded is not None and recorded != info.source:
+        error(
+            f"--resume: {logdir} trained on {recorded}, but dataset {info.name!r} now reads "
+            f"{info.source}. Resuming would continue on other images, not the run it was. "
+            f"Provide the same data again (docs/data.md), or start a new run in another --logdir."
+        )
+
+
+def _prepare_logdir(config, logdir, arguments, chief, info):
     if config.overwrite and not config.resume:
         _remove_run(logdir)
     if chief:
@@ -302,6 +315,7 @@ def _prepare_logdir(config, logdir, arguments, chief):
         if not config.resume:
             config_lib.save_config(config, logdir)
             config_lib.save_model_spec(logdir, config.model, arguments)
+            config_lib.save_data_source(logdir, info.source)
 
 
 def _remove_run(logdir):
@@ -312,6 +326,7 @@ def _remove_run(logdir):
         if name.startswith("events.out.tfevents.") or name in (
             config_lib.CONFIG_FILENAME,
             config_lib.MODEL_FILENAME,
+            config_lib.DATA_FILENAME,
             SAMPLES_FILENAME,
         ):
             os.remove(path)
@@ -375,7 +390,7 @@ def _train_locked(trainer, info, arguments):
     logdir = config.logdir
     worker = worker_index(strategy)
     chief = worker is None
-    _prepare_logdir(config, logdir, arguments, chief)
+    _prepare_logdir(config, logdir, arguments, chief, info)
     _attach_data(trainer, info)
     resume_from = None
     if config.resume:
