@@ -63,9 +63,13 @@ def read_idx(path):
 
     Example:
 
-    >>> images = read_idx("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz")
+    >>> import tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "two-images-idx3-ubyte")
+    >>> header = bytes([0, 0, 0x08, 3]) + np.array([2, 28, 28], ">i4").tobytes()
+    >>> _ = open(path, "wb").write(header + bytes(2 * 28 * 28))
+    >>> images = read_idx(path)  # e.g. Debian's .../fashion-mnist/t10k-images-idx3-ubyte.gz
     >>> images.shape, images.dtype
-    ((10000, 28, 28), dtype('uint8'))
+    ((2, 28, 28), dtype('uint8'))
     """
     path = os.fspath(path)
     opener = gzip.open if path.endswith(".gz") else open

@@ -51,9 +51,12 @@ class AttentionProbe:
 
     Example:
 
+    >>> import zoo
+    >>> discriminator = zoo.create("sagan_refined", resolution=32, ch=8).discriminator
     >>> probe = AttentionProbe(discriminator)
-    >>> for layer, features in probe(images):
+    >>> for layer, features in probe(np.zeros((2, 32, 32, 3), "float32")):
     ...     print(layer.name, features.shape)
+    d_attention (2, 16, 16, 32)
     """
 
     def __init__(self, model):

@@ -163,9 +163,16 @@ class RunCheckpoint:
 
     Example:
 
-    >>> checkpoint = RunCheckpoint("runs/demo/checkpoints", step, generator=g, g_optimizer=opt)
-    >>> checkpoint.restore(checkpoint.latest)   # when resuming
-    >>> checkpoint.save()
+    >>> import tempfile
+    >>> step = tf.Variable(0, dtype=tf.int64)
+    >>> weights = tf.Variable([1.0, 2.0])
+    >>> checkpoint = RunCheckpoint(tempfile.mkdtemp(), step, weights=weights)
+    >>> _ = step.assign(100)
+    >>> os.path.basename(checkpoint.save())
+    'ckpt-100'
+    >>> _ = step.assign(0)
+    >>> checkpoint.restore(checkpoint.latest)  # when resuming: the step it reached
+    100
     """
 
     def __init__(self, directory, step, max_to_keep=3, **trackables):

@@ -18,8 +18,8 @@ class RunLock:
 
     Example:
 
-    >>> lock = RunLock("runs/demo")
-    >>> lock.acquire()    # raises RunLocked naming the PID of another holder
+    >>> import tempfile
+    >>> lock = RunLock(tempfile.mkdtemp()).acquire()  # RunLocked names another holder's PID
     >>> lock.release()
     """
 

@@ -27,9 +27,10 @@ class ExponentialMovingAverage:
 
     Example:
 
+    >>> generator = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
     >>> ema = ExponentialMovingAverage(generator, keras.models.clone_model(generator))
-    >>> ema.reset()                     # once, before training
-    >>> ema.update(step)                # after every generator update
+    >>> ema.reset()                     # once, before training: the average copies the weights
+    >>> ema.update(tf.constant(1))      # after every generator update
 
     Reference:
     - [Yazıcı et al., The Unusual Effectiveness of Averaging in GAN Training](

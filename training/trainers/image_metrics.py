@@ -13,7 +13,7 @@ def psnr(targets, predictions):
     Example:
 
     >>> psnr(tf.zeros((1, 8, 8, 1)), tf.fill((1, 8, 8, 1), 0.2)).numpy().round(2)
-    array([19.99], dtype=float32)
+    array([20.], dtype=float32)
     """
     return tf.image.psnr(_unit_range(targets), _unit_range(predictions), max_val=1.0)
 
@@ -30,7 +30,7 @@ def psnr_of_pixels(targets, predictions, pixels):
     >>> hole = tf.pad(tf.ones((1, 4, 4, 1)), [[0, 0], [2, 2], [2, 2], [0, 0]])
     >>> filled = 0.2 * hole  # right outside the hole, off by 0.1 of the range inside
     >>> psnr_of_pixels(tf.zeros((1, 8, 8, 1)), filled, hole).numpy().round(2)
-    array([19.99], dtype=float32)
+    array([20.], dtype=float32)
     """
     squared = tf.square(_unit_range(targets) - _unit_range(predictions))
     pixels = tf.cast(pixels, tf.float32)
