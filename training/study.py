@@ -100,10 +100,15 @@ def _run(study, cells, args, command):
     previous = {number: signal.signal(number, lambda signum, frame: runner.stop(signum))
                 for number in (signal.SIGINT, signal.SIGTERM)}
     chosen = [cell for cell in cells if not args.task or cell.task in args.task]
-    failed = 0
+    conflicts = _data_conflicts(study, cells)
+    failed = blocked = 0
     try:
         for index, cell in enumerate(chosen, 1):
             status = cell_status(cell, args.retry_failed)
+            if status == "todo" and cell.task in conflicts:
+                _say(f"[{index}/{len(chosen)}] {cell.name}: skipped, {conflicts[cell.task]}")
+                blocked += 1
+                continue
             if status != "todo":
                 if status != "done":
                     _say(f"[{index}/{len(chosen)}] {cell.name}: {status}, skipped")
@@ -127,8 +132,40 @@ def _run(study, cells, args, command):
              f"Continue with: {command}")
         return 128 + runner.stopped
     left = [cell.name for cell in chosen if cell_status(cell) in ("todo", "waiting")]
-    _say(f"Wrote {report}. {len(left)} cell(s) left, {failed} failed this time.")
-    return 1 if failed else 0
+    _say(f"Wrote {report}. {len(left)} cell(s) left, {failed} failed this time"
+         + (f", {blocked} skipped for their data." if blocked else "."))
+    return 1 if failed or blocked else 0
+
+
+def _data_conflicts(study, cells):
+    """`{task: message}` for tasks whose runs recorded another data source than this machine's.
+
+    Cells of one task must see the same images: a machine that reads another copy of a dataset
+    (the bundled Fashion-MNIST test images instead of Debian's files, say) must not add cells
+    to a task begun elsewhere.
+    """
+    from training import data
+    from training.experiments.execution import recorded_data_sources
+
+    conflicts = {}
+    for task in study.tasks:
+        recorded = recorded_data_sources([cell for cell in cells if cell.task == task.name])
+        if not recorded:
+            continue
+        name = task.options.get("dataset", "fashion_mnist")
+        try:
+            here = data.dataset_info(name, task.options.get("data_dir")).source
+        except data.DatasetError as problem:
+            conflicts[task.name] = f"dataset {name!r} cannot be read here: {problem}"
+            continue
+        others = {source: logdir for source, logdir in recorded.items() if source != here}
+        if others:
+            source, logdir = next(iter(others.items()))
+            conflicts[task.name] = (
+                f"its runs trained on {source} ({logdir}), but {name!r} reads {here} here; "
+                "provide the same data (docs/data.md)"
+            )
+    return conflicts
 
 
 if __name__ == "__main__":

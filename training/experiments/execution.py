@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 
+from training import config as config_lib
 from training.experiments.commands import resume_command
 from training.runtime import checkpoints
 
@@ -81,6 +82,17 @@ def cell_status(cell, retry_failed=False):
     if cell.needs and not _read_record_at(cell.needs).get("finished"):
         return "waiting"
     return "todo"
+
+
+def recorded_data_sources(cells):
+    """`{source: logdir}` of the data sources the cells' runs recorded (`data.json`)."""
+    sources = {}
+    for cell in cells:
+        for step in cell.steps:
+            source = step.logdir and config_lib.load_data_source(step.logdir)
+            if source:
+                sources.setdefault(source, step.logdir)
+    return sources
 
 
 def prune_checkpoints(cells):

@@ -82,3 +82,26 @@ def test_a_conversion_study_end_to_end(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     report = (tmp_path / "docs" / "results.md").read_text()
     assert "| efficient | 1/1 |" in report
+
+
+def test_a_task_begun_on_other_images_gets_no_new_cells_here(tmp_path, capsys):
+    from training import data
+    from training.experiments.plan import load_study
+    from training.study import _data_conflicts
+
+    path = tiny_study(tmp_path)
+    study = load_study(path)
+    first = study.cells()[0].steps[0].logdir
+    (tmp_path / "runs" / "recon" / "refined" / "seed0" / "run").mkdir(parents=True)
+    here = data.dataset_info("fashion_mnist").source
+    (tmp_path / "runs" / "recon" / "refined" / "seed0" / "run" / "data.json").write_text(
+        json.dumps({"source": here})
+    )
+    assert _data_conflicts(study, study.cells()) == {}
+    (tmp_path / "runs" / "recon" / "refined" / "seed0" / "run" / "data.json").write_text(
+        json.dumps({"source": "another copy"})
+    )
+    assert main([path]) == 1
+    out = capsys.readouterr().out
+    assert f"skipped, its runs trained on another copy ({first})" in out
+    assert "  $ " not in out
