@@ -111,3 +111,28 @@ def test_gpu_targets_compare_refined_with_fused_softmax(fused_status, fused_over
     assert targets["refined lower peak memory than flash softmax"].met is True
     assert targets["GPU: refined ≤ 1.2× its projections"].met is True
     assert targets["refined vs softmax ≥ FLOP ratio"].met is None
+
+
+def test_a_softmax_that_only_ran_out_of_memory_measures_no_speed_up():
+    targets = _cpu_run(
+        speedup=30.0,
+        floor_ratio=1.1,
+        refined_memory=lambda n: 1000 * n,
+        softmax_status=lambda config: "OOM" if config == (256, 2) else "OK",
+    )
+    assert targets["refined vs softmax ≥ FLOP ratio"].met is True
+    # The same run with softmax left out of the interleaved comparisons.
+    records, comparisons = [], []
+    for resolution, batch in _CONFIGS:
+        records.append(_record("refined", resolution, batch, 1000 * resolution**2))
+        status = "OOM" if (resolution, batch) == (256, 2) else "OK"
+        records.append(_record("softmax", resolution, batch, 10**9, status=status))
+        comparisons.append(_comparison(resolution, batch, {"refined/projections": 1.1}))
+    (speedup,) = [
+        target for target in evaluate_targets(records, comparisons, "cpu")
+        if target.name == "refined vs softmax ≥ FLOP ratio"
+    ]
+    assert speedup.met is None
+    assert speedup.measured == (
+        "256² b2: softmax OOM; not measured (no interleaved softmax/refined ratio)"
+    )
