@@ -5,15 +5,19 @@ updates; autoencoder: one reconstruction update) for each model, resolution and 
 placement on a constant random batch: each model alone in a fresh process under a time limit
 and a memory cap (its memory and time), then the softmax, refined and no-attention models of
 each placement together in one process, the two models of each ratio timed in interleaved
-rounds (the ratios). Then searches
-the largest batch that fits under the memory cap. Writes `NAME.json`, `NAME.md` (targets,
-tables, machine, versions, command) and `NAME_time.png` under `--output-dir`.
+rounds (the ratios). With several options (`--precision`, `--jit-compile both`) every case runs
+under each, and each refined and no-attention model's options are timed against the default
+(float32, no XLA) in interleaved rounds in one process (the speed-ups). Then searches the
+largest batch that fits under the memory cap. Writes `NAME.json`, `NAME.md` (targets, tables,
+machine, versions, command) and `NAME_time.png` under `--output-dir`.
 
 Examples:
 
     python -m benchmarks.models                      # the default CPU sweep
     python -m benchmarks.models --models sagan_softmax sagan_refined sagan_none --resolutions 128
     python -m benchmarks.models --no-batch-search --configs default
+    python -m benchmarks.models --models sagan_refined sagan_none --resolutions 32 \
+        --configs default --precision float32 mixed_bfloat16 --jit-compile both
     python -m benchmarks.models --render docs/benchmarks/model_cpu_tensorflow.json
 """
 
@@ -41,6 +45,7 @@ from benchmarks.reporting.progress import progress_printer  # noqa: E402
 
 PROGRAM = "python -m benchmarks.models"
 DEFAULT_RESOLUTIONS = (64, 128)
+JIT_CHOICES = {"off": (False,), "on": (True,), "both": (False, True)}
 
 
 def _words(values):
@@ -71,6 +76,23 @@ def build_parser():
     group.add_argument(
         "--ch", type=positive_int, default=16, metavar="N",
         help="width of every model, zoo argument `ch` (default: 16)",
+    )
+    group.add_argument(
+        "--precision", nargs="+", choices=sweep.PRECISIONS, default=["float32"],
+        metavar="POLICY",
+        help=f"training.run's --precision, one or several, of {_words(sweep.PRECISIONS)} "
+        "(default: float32)",
+    )
+    group.add_argument(
+        "--quickstart", action="store_true",
+        help="also time the quickstart itself (training.run --model sagan_refined: Fashion-MNIST, "
+        "32 px, ch 16, batch 32, its real data) under each option against the default, "
+        "interleaved",
+    )
+    group.add_argument(
+        "--jit-compile", choices=JIT_CHOICES, default="off",
+        help="training.run's --jit-compile (XLA): off, on, or both (every case with and "
+        "without) (default: off)",
     )
     cli.add_timing_arguments(parser, unit="step", rounds_default=10)
     cli.add_limit_arguments(parser, memory_default_gb=12.0)
@@ -133,12 +155,22 @@ def _describe_comparison(case, result):
     return ", ".join(f"{name} {stats['median']:.3g}" for name, stats in ratios.items())
 
 
+def options_of(args):
+    """The `(precision, jit_compile)` pairs of the run, in the order of the options."""
+    return [
+        (precision, jit) for precision in args.precision for jit in JIT_CHOICES[args.jit_compile]
+    ]
+
+
 def _settings(args):
     limits = cli.limits_of(args)
     return {
         "batch_size": args.batch_size,
         "ch": args.ch,
         "configs": args.configs,
+        "precisions": args.precision,
+        "quickstart": args.quickstart,
+        "jit_compile": args.jit_compile,
         "repeats": args.repeats,
         "warmup": args.warmup,
         "max_timing_s": args.max_timing_s,
@@ -159,7 +191,8 @@ def run_sweep(args, settings):
     """Times every model alone; returns the records."""
     entries = sweep.sweep_entries(
         args.models, args.resolutions, args.configs, batch_size=args.batch_size, ch=args.ch,
-        repeats=args.repeats, warmup=args.warmup, max_timing_s=args.max_timing_s,
+        options=options_of(args), repeats=args.repeats, warmup=args.warmup,
+        max_timing_s=args.max_timing_s,
     )  # fmt: skip
     results = _run([case for _, case in entries], settings, _describe_step)
     return [
@@ -176,6 +209,14 @@ def run_comparisons(args, settings, records):
     return sweep.comparison_records(cases, _run(cases, settings, _describe_comparison))
 
 
+def run_options_comparisons(args, settings, records):
+    """Times each model's options against the default interleaved; returns their records."""
+    cases = sweep.options_cases(
+        records, rounds=args.rounds, warmup=args.warmup, max_timing_s=args.max_timing_s
+    )
+    return sweep.options_records(cases, _run(cases, settings, _describe_comparison))
+
+
 def measure(args, argv):
     """Runs the sweep, the comparisons and the searches; returns the payload `render` writes."""
     settings = _settings(args)
@@ -184,6 +225,14 @@ def measure(args, argv):
     environment["command"] = shlex.join([*PROGRAM.split(), *argv])
     records = run_sweep(args, settings)
     comparisons = run_comparisons(args, settings, records)
+    option_comparisons = run_options_comparisons(args, settings, records)
+    if args.quickstart and len(options_of(args)) > 1:
+        case = sweep.quickstart_case(
+            options_of(args), rounds=args.rounds, warmup=args.warmup,
+            max_timing_s=args.max_timing_s,
+        )  # fmt: skip
+        (result,) = _run([case], settings, _describe_comparison)
+        option_comparisons.append(sweep.quickstart_record(result))
     searches = []
     settings["batch_search"] = None
     if not args.no_batch_search:
@@ -196,15 +245,18 @@ def measure(args, argv):
         }
         searches = search.run_searches(args, settings, records)
     return assemble_payload(
-        environment, settings, records, comparisons=comparisons, searches=searches
-    )
+        environment, settings, records, comparisons=comparisons,
+        option_comparisons=option_comparisons, searches=searches,
+    )  # fmt: skip
 
 
 def render(payload, output_dir, name):
     """Writes `name.json`, `name.md` and `name_time.png` under `output_dir`; returns the
     markdown."""
     rows = sweep.summary_rows(payload["records"], payload.get("comparisons", []))
-    targets = evaluate_targets(rows, payload["device_kind"])
+    targets = evaluate_targets(
+        rows, payload["device_kind"], payload.get("option_comparisons", [])
+    )
     payload = {**payload, "targets": [vars(target) for target in targets]}
     files.write_json(output_dir / f"{name}.json", payload)
     text = report.document(payload, name, rows, targets)

@@ -33,7 +33,17 @@ def _raise(message):
     raise ValueError(message)
 
 
-def build_trainer(model, resolution, batch_size, ch, logdir, model_args=None, seed=0):
+def build_trainer(
+    model,
+    resolution,
+    batch_size,
+    ch,
+    logdir,
+    model_args=None,
+    seed=0,
+    precision="float32",
+    jit_compile=False,
+):
     """Builds the trainer of `python -m training.run` for these options, on one device.
 
     Args:
@@ -45,6 +55,9 @@ def build_trainer(model, resolution, batch_size, ch, logdir, model_args=None, se
         model_args: further `zoo.create` arguments (`--model-arg`), e.g.
             `{"attention_resolution": 64}`.
         seed: the run's seed.
+        precision: the run's `--precision` (Keras dtype policy): `"float32"`,
+            `"mixed_float16"` or `"mixed_bfloat16"`.
+        jit_compile: the run's `--jit-compile`: the training step compiled with XLA.
 
     Returns:
         The `GANTrainer` or `ReconstructionTrainer`, its model and optimizers built.
@@ -66,6 +79,8 @@ def build_trainer(model, resolution, batch_size, ch, logdir, model_args=None, se
         strategy="default",
         quiet=True,
         logdir=logdir,
+        precision=precision,
+        jit_compile=bool(jit_compile),
     )
     trainer = prepare(config, error=_raise).trainer
     trainer.reset_state()
@@ -141,6 +156,8 @@ def run_training_step_case(
     warmup=2,
     max_timing_s=30.0,
     seed=0,
+    precision="float32",
+    jit_compile=False,
 ):
     """Builds one run and times its training steps. Runs in the harness's child process.
 
@@ -148,7 +165,8 @@ def run_training_step_case(
     and its data exist is the baseline.
 
     Args:
-        model, resolution, batch_size, ch, model_args, seed: see `build_trainer`.
+        model, resolution, batch_size, ch, model_args, seed, precision, jit_compile: see
+            `build_trainer`.
         repeats, warmup, max_timing_s: see `benchmarks.harness.timing.time_repeated`
             (`warmup=0, repeats=1` is one step, tracing included: a probe of whether a batch
             fits).
@@ -157,7 +175,9 @@ def run_training_step_case(
         The metrics of `measure_step` and those of `describe_model`.
     """
     with tempfile.TemporaryDirectory(prefix="model_benchmark_") as logdir:
-        trainer = build_trainer(model, resolution, batch_size, ch, logdir, model_args, seed)
+        trainer = build_trainer(
+            model, resolution, batch_size, ch, logdir, model_args, seed, precision, jit_compile
+        )
         attach_synthetic_data(trainer, seed)
         metrics = measure_step(
             trainer.train_step, repeats=repeats, warmup=warmup, max_seconds=max_timing_s
@@ -179,6 +199,8 @@ def run_comparison_case(
     warmup=2,
     max_timing_s=30.0,
     seed=0,
+    precision="float32",
+    jit_compile=False,
 ):
     """Builds one run per model and times the two steps of each of `RATIOS` in interleaved
     rounds. Runs in the harness's child process.
@@ -187,7 +209,8 @@ def run_comparison_case(
         models: `{kind: (model, model_args)}`, e.g. `{"refined": ("sagan_refined",
             {"attention_resolution": 32, "pool_key_value": True}), "none": ("sagan_none", {})}`;
             the kinds name the steps in the result.
-        resolution, batch_size, ch, seed: see `build_trainer`, the same for every model.
+        resolution, batch_size, ch, seed, precision, jit_compile: see `build_trainer`, the
+            same for every model.
         rounds, warmup, max_timing_s: of each ratio; see
             `benchmarks.harness.interleave.time_interleaved`.
 
@@ -199,11 +222,90 @@ def run_comparison_case(
         steps = {}
         for kind, (model, model_args) in models.items():
             trainer = build_trainer(
-                model, resolution, batch_size, ch, f"{logdir}/{kind}", model_args, seed
-            )
+                model, resolution, batch_size, ch, f"{logdir}/{kind}", model_args, seed,
+                precision, jit_compile,
+            )  # fmt: skip
             attach_synthetic_data(trainer, seed)
             steps[kind] = trainer.train_step
         ratios = compare_pairs(
             steps, RATIOS, rounds=rounds, warmup=warmup, max_seconds=max_timing_s
         )
     return {"ratios": ratios}
+
+
+def option_name(precision, jit_compile):
+    """`"mixed_bfloat16+xla"`, `"float32"`: how an option names its step in a result."""
+    return precision + ("+xla" if jit_compile else "")
+
+
+def run_options_case(
+    model,
+    resolution,
+    batch_size,
+    ch,
+    options,
+    model_args=None,
+    rounds=10,
+    warmup=2,
+    max_timing_s=30.0,
+    seed=0,
+):
+    """Builds one run of `model` per option and times each option's step against the
+    default's (float32, no XLA) in interleaved rounds. Runs in the harness's child process.
+
+    Args:
+        model, resolution, batch_size, ch, model_args, seed: see `build_trainer`.
+        options: `[precision, jit_compile]` pairs; `["float32", False]`, the default of
+            `python -m training.run`, among them.
+        rounds, warmup, max_timing_s: of each pair; see
+            `benchmarks.harness.interleave.time_interleaved`.
+
+    Returns:
+        `{"ratios": ...}`: `compare_pairs` of `("float32", option)` for every other option, so
+        that a ratio above 1 is the option's speed-up over the default.
+    """
+    with tempfile.TemporaryDirectory(prefix="model_benchmark_") as logdir:
+        steps = {}
+        for precision, jit_compile in options:
+            name = option_name(precision, jit_compile)
+            trainer = build_trainer(
+                model, resolution, batch_size, ch, f"{logdir}/{name}", model_args, seed,
+                precision, jit_compile,
+            )  # fmt: skip
+            attach_synthetic_data(trainer, seed)
+            steps[name] = trainer.train_step
+        default = option_name("float32", False)
+        pairs = [(default, name) for name in steps if name != default]
+        ratios = compare_pairs(steps, pairs, rounds=rounds, warmup=warmup, max_seconds=max_timing_s)
+    return {"ratios": ratios}
+
+
+def run_quickstart_case(options, rounds=10, warmup=2, max_timing_s=30.0):
+    """The quickstart itself, `python -m training.run --model sagan_refined`, under each option:
+    its trainer on its real data (Fashion-MNIST through `training.data`, one channel), each
+    option's step timed against the default's in interleaved rounds. Runs in the harness's
+    child process.
+
+    Args:
+        options: `[precision, jit_compile]` pairs, `["float32", False]` among them.
+        rounds, warmup, max_timing_s: of each pair (see `run_options_case`).
+
+    Returns:
+        `{"ratios": ...}` as `run_options_case`, and `dataset`: the source read.
+    """
+    with tempfile.TemporaryDirectory(prefix="model_benchmark_") as logdir:
+        steps = {}
+        for precision, jit_compile in options:
+            name = option_name(precision, jit_compile)
+            config = TrainConfig(
+                model="sagan_refined", logdir=f"{logdir}/{name}", quiet=True,
+                strategy="default", precision=precision, jit_compile=bool(jit_compile),
+            )  # fmt: skip
+            run = prepare(config, error=_raise)
+            run.trainer.reset_state()
+            run.attach_data()
+            steps[name] = run.trainer.train_step
+        default = option_name("float32", False)
+        pairs = [(default, name) for name in steps if name != default]
+        ratios = compare_pairs(steps, pairs, rounds=rounds, warmup=warmup, max_seconds=max_timing_s)
+    return {"ratios": ratios, "dataset": run.info.source, "channels": run.trainer.config.channels}

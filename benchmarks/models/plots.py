@@ -23,6 +23,15 @@ def plot_file(name):
     return f"{name}_time.png"
 
 
+def _tick(row):
+    """The bar group's label: its placement, and its option when not float32 without XLA."""
+    label = row["config"].replace("_", "\n")
+    precision, xla = row.get("precision", "float32"), row.get("jit_compile", False)
+    if (precision, xla) != ("float32", False):
+        label += "\n" + precision.replace("mixed_", "") + ("+XLA" if xla else "")
+    return label
+
+
 def _failed(record):
     return record is not None and record["status"] != "OK"
 
@@ -43,7 +52,8 @@ def plot_step_times(rows, path, title):
     for row in rows:
         panels.setdefault((row["family"], row["resolution"]), []).append(row)
     panels = dict(sorted(panels.items())) or {("", 0): []}
-    figure = Figure(figsize=(4.5 * len(panels), 4.5))
+    widest = max((len(panel_rows) for panel_rows in panels.values()), default=1)
+    figure = Figure(figsize=(max(4.5, 1.1 * widest) * len(panels), 4.5))
     axes = figure.subplots(1, len(panels), squeeze=False, sharey=True)
     width = 0.8 / len(KINDS)
     for axis, ((family, resolution), panel_rows) in zip(axes[0], panels.items()):
@@ -62,9 +72,7 @@ def plot_step_times(rows, path, title):
             label = kind + (f" ({', '.join(failed)})" if failed else "")
             axis.bar(xs, heights, width, label=label)
         axis.set_xticks(range(len(panel_rows)))
-        axis.set_xticklabels(
-            [row["config"].replace("_", "\n") for row in panel_rows], fontsize="small"
-        )
+        axis.set_xticklabels([_tick(row) for row in panel_rows], fontsize="small")
         axis.set_yscale("log")
         axis.yaxis.set_major_formatter(_SECONDS)
         axis.yaxis.set_minor_formatter(ticker.FuncFormatter(_some_seconds))

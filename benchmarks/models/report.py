@@ -1,7 +1,13 @@
 """The model benchmark's report: markdown tables and the document."""
 
 from benchmarks.models.plots import plot_file
-from benchmarks.models.sweep import CONFIG_DESCRIPTIONS, CONFIGS, KINDS, NO_ATTENTION
+from benchmarks.models.sweep import (
+    CONFIG_DESCRIPTIONS,
+    CONFIGS,
+    KINDS,
+    NO_ATTENTION,
+    option_of,
+)
 from benchmarks.reporting import document as opening
 from benchmarks.reporting.formatting import (
     format_bytes,
@@ -44,10 +50,20 @@ def placement_text(row):
     return f"{side}² (n {n:,}), m {m:,}"
 
 
+def _precision(row):
+    return option_of(row)[0]
+
+
+def _xla(row):
+    return "XLA" if option_of(row)[1] else "–"
+
+
 _SUMMARY_COLUMNS = (
     ("family", lambda row: row["family"]),
     ("px", lambda row: row["resolution"]),
     ("config", lambda row: row["config"]),
+    ("precision", _precision),
+    ("XLA", _xla),
     ("attention at", placement_text),
     ("softmax step", lambda row: _time(row["softmax"])),
     ("refined step", lambda row: _time(row["refined"])),
@@ -73,6 +89,8 @@ _CASE_COLUMNS = (
     ("model", lambda row: row["model"]),
     ("px", lambda row: row["resolution"]),
     ("config", lambda row: row["config"]),
+    ("precision", _precision),
+    ("XLA", _xla),
     ("attention at", placement_text),
     ("batch", lambda row: row["batch_size"]),
     ("parameters", lambda row: f"{row['parameters']:,}" if "parameters" in row else "–"),
@@ -94,9 +112,10 @@ def cases_table(records):
     rows = sorted(
         records,
         key=lambda row: (
-            row["family"], row["resolution"], kinds[row["attention"]], configs[row["config"]]
+            row["family"], row["resolution"], kinds[row["attention"]], configs[row["config"]],
+            option_of(row),
         ),
-    )
+    )  # fmt: skip
     return markdown_table(rows, _CASE_COLUMNS)
 
 
@@ -157,11 +176,21 @@ def _comparisons_text(settings):
     )
 
 
+def _options_text(settings):
+    precisions = settings.get("precisions", ["float32"])
+    xla = {
+        "off": "without XLA",
+        "on": "with XLA (`--jit-compile`)",
+        "both": "with and without XLA (`--jit-compile`)",
+    }[settings.get("jit_compile", "off")]
+    return f"precision {', '.join(precisions)} (`--precision`), the trainer's step {xla}"
+
+
 def _settings_line(settings):
     return (
         f"- Settings: width ch = {settings['ch']}, batch size {settings['batch_size']}, "
-        f"3-channel images, float32, one device (the default strategy), the trainer's "
-        f"`tf.function` without XLA; {settings['warmup']} warm-up step(s) (the first traces), "
+        f"3-channel images, {_options_text(settings)}, one device (the default strategy); "
+        f"{settings['warmup']} warm-up step(s) (the first traces), "
         f"then up to {settings['repeats']} timed steps within {settings['max_timing_s']:g} s; "
         f"each case in a fresh process, time limit {settings['time_limit_s']:g} s, memory cap "
         f"{format_bytes(settings['memory_limit_bytes'])}. {_comparisons_text(settings)}"
@@ -187,6 +216,86 @@ def _search_section(payload):
             f"lower bound. The numbers hold for this cap only: another cap moves them.",
             "",
             search_table(payload["searches"]),
+        ]
+    )
+
+
+def _peak_of(records, comparison, option):
+    for record in records:
+        same = all(record[key] == comparison[key] for key in ("model", "resolution", "config"))
+        if same and option_of(record) == tuple(option):
+            return record
+    return None
+
+
+def option_rows(payload):
+    """One row per (model, resolution, placement, option other than the default): the option's
+    interleaved speed-up over float32 without XLA, both medians and both peaks."""
+    rows = []
+    for comparison in payload.get("option_comparisons", []):
+        if comparison["status"] != "OK":
+            rows.append({**comparison, "option": None, "stats": None})
+            continue
+        for name, stats in comparison["ratios"].items():
+            default, other = name.split("/")
+            precision, _, xla = other.partition("+")
+            option = (precision, bool(xla))
+            rows.append(
+                {
+                    **{key: comparison[key] for key in ("model", "resolution", "config",
+                                                        "batch_size", "ch", "status")},
+                    "quickstart": comparison.get("quickstart", False),
+                    "option": option,
+                    "stats": stats,
+                    "default_s": stats["median_s"][default],
+                    "option_s": stats["median_s"][other],
+                    # The cases alone ran on a constant 3-channel batch, not the quickstart.
+                    "default_record": None if comparison.get("quickstart") else
+                    _peak_of(payload["records"], comparison, ("float32", False)),
+                    "option_record": None if comparison.get("quickstart") else
+                    _peak_of(payload["records"], comparison, option),
+                }
+            )  # fmt: skip
+    return rows
+
+
+def _option_label(row):
+    if row["option"] is None:
+        return status_cell(row)
+    precision, xla = row["option"]
+    return precision + (" + XLA" if xla else "")
+
+
+_OPTION_COLUMNS = (
+    ("model", lambda row: row["model"]),
+    ("px", lambda row: row["resolution"]),
+    ("config", lambda row: row["config"] + (" (the quickstart, its data)"
+                                            if row.get("quickstart") else "")),
+    ("option", _option_label),
+    ("speed-up over float32, no XLA", lambda row: "–" if row["stats"] is None else
+     f"**{format_ratio_spread(row['stats'])}**, {row['stats']['pairs']} rounds"),
+    ("step: float32 → option", lambda row: "–" if row["stats"] is None else
+     f"{format_seconds(row['default_s'])} → {format_seconds(row['option_s'])}"),
+    ("steps/s with the option", lambda row: "–" if row["stats"] is None else
+     f"{1 / row['option_s']:.3g}"),
+    ("peak: float32 → option", lambda row: f"{_peak(row.get('default_record'))} → "
+     f"{_peak(row.get('option_record'))}"),
+)  # fmt: skip
+
+
+def _options_section(payload):
+    rows = option_rows(payload)
+    if not rows:
+        return "Not run: one option only."
+    return "\n".join(
+        [
+            "Each model's runs under every option, built in one process; each option's step "
+            "timed against the default's (float32, no XLA) in interleaved rounds. Speed-up: the "
+            "median of the per-round ratios default / option (above 1: the option is faster), "
+            "25th–75th percentile in brackets. Peaks: each option's own process (the cases "
+            "alone).",
+            "",
+            markdown_table(rows, _OPTION_COLUMNS),
         ]
     )
 
@@ -230,6 +339,10 @@ def document(payload, name, rows, targets):
         summary_table(rows),
         "",
         f"![time per step]({plot_file(name)})",
+        "",
+        "## Options: precision and XLA",
+        "",
+        _options_section(payload),
         "",
         "## Largest batch that fits",
         "",

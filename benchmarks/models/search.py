@@ -75,7 +75,8 @@ def _probe(case, settings, known, details):
 def _timed_record(records, params):
     """The sweep's record of the model, resolution and placement of `params`, or None."""
     for record in records:
-        if all(record[key] == params[key] for key in ("model", "resolution", "model_args")):
+        same = all(record[key] == params[key] for key in ("model", "resolution", "model_args"))
+        if same and sweep.option_of(record) == sweep.option_of(params):
             return record
     return None
 

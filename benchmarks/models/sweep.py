@@ -11,9 +11,11 @@ An attention *configuration* places the attention blocks of a zoo model:
   largest.
 
 The `*_none` models have no attention and run once per resolution, as the reference the
-attention's cost is read against. Every case gets its placement as explicit `zoo.create`
-arguments, and configurations that come out the same for a model (at 64 px the SAGAN pair
-reaches no side above 32) run once.
+attention's cost is read against. Every case runs under each *option* asked for: a precision
+(`--precision` of `training.run`: float32, mixed_float16, mixed_bfloat16) with and without XLA
+(`--jit-compile`); rows and comparisons are per option. Every case gets its placement as
+explicit `zoo.create` arguments, and configurations that come out the same for a model (at 64 px
+the SAGAN pair reaches no side above 32) run once.
 """
 
 import inspect
@@ -35,6 +37,20 @@ _PLACEMENT_KEYS = ("attention_side", "pool_key_value", "positions", "key_positio
 TARGET = "benchmarks.models.cases:run_training_step_case"
 COMPARISON_TARGET = "benchmarks.models.cases:run_comparison_case"
 KINDS = ("softmax", "refined", "none")
+PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+# What a run without the options is: the default of `training.run`.
+DEFAULT_OPTION = ("float32", False)
+OPTIONS_TARGET = "benchmarks.models.cases:run_options_case"
+
+
+def option_of(record):
+    """`(precision, jit_compile)` of a record or case parameters (older runs: the default)."""
+    return record.get("precision", DEFAULT_OPTION[0]), bool(record.get("jit_compile", False))
+
+
+def option_label(precision, jit_compile):
+    """`"mixed_bfloat16 + XLA"`, `"float32"`."""
+    return precision + (" + XLA" if jit_compile else "")
 
 
 def family_of(model):
@@ -95,11 +111,14 @@ def zoo_arguments(family, side, pool_key_value):
     return {key: value, "pool_key_value": pool_key_value}
 
 
-def training_step_case(model, resolution, batch_size, ch, model_args, **settings):
+def training_step_case(
+    model, resolution, batch_size, ch, model_args, precision="float32", jit_compile=False,
+    **settings,
+):  # fmt: skip
     """The harness `Case` that times `model`'s training step (see `cases`).
 
     Args:
-        model, resolution, batch_size, ch, model_args: see
+        model, resolution, batch_size, ch, model_args, precision, jit_compile: see
             `benchmarks.models.cases.run_training_step_case`.
         **settings: its other arguments (`repeats`, `warmup`, `max_timing_s`, `seed`).
     """
@@ -109,14 +128,21 @@ def training_step_case(model, resolution, batch_size, ch, model_args, **settings
         "batch_size": batch_size,
         "ch": ch,
         "model_args": model_args,
+        "precision": precision,
+        "jit_compile": jit_compile,
         **settings,
     }
     where = ", ".join(f"{key}={value}" for key, value in model_args.items())
-    name = f"{model} {resolution}px batch {batch_size}" + (f" ({where})" if where else "")
+    name = (
+        f"{model} {resolution}px batch {batch_size} {option_label(precision, jit_compile)}"
+        + (f" ({where})" if where else "")
+    )
     return Case(TARGET, params, name)
 
 
-def sweep_entries(models, resolutions, configs, *, batch_size, ch, **settings):
+def sweep_entries(
+    models, resolutions, configs, *, batch_size, ch, options=(DEFAULT_OPTION,), **settings
+):
     """The cases of a sweep, as `(config, case)` pairs, smallest images first.
 
     Args:
@@ -125,25 +151,32 @@ def sweep_entries(models, resolutions, configs, *, batch_size, ch, **settings):
         configs: names from `CONFIGS`; a `*_none` model runs once per resolution, with config
             `"none"`.
         batch_size, ch: of every case.
+        options: `(precision, jit_compile)` pairs; every case runs under each.
         **settings: the other arguments of `run_training_step_case`.
     """
     entries = []
     for resolution in sorted(set(resolutions)):
-        for model in models:
-            family = family_of(model)
-            if attention_of(model) == NO_ATTENTION:
-                case = training_step_case(model, resolution, batch_size, ch, {}, **settings)
-                entries.append((NO_ATTENTION, case))
-                continue
-            placed = set()
-            for config in configs:
-                where = placement(family, resolution, config)
-                if where in placed:
+        for precision, jit_compile in options:
+            option = {"precision": precision, "jit_compile": jit_compile}
+            for model in models:
+                family = family_of(model)
+                if attention_of(model) == NO_ATTENTION:
+                    case = training_step_case(
+                        model, resolution, batch_size, ch, {}, **option, **settings
+                    )
+                    entries.append((NO_ATTENTION, case))
                     continue
-                placed.add(where)
-                args = zoo_arguments(family, *where)
-                case = training_step_case(model, resolution, batch_size, ch, args, **settings)
-                entries.append((config, case))
+                placed = set()
+                for config in configs:
+                    where = placement(family, resolution, config)
+                    if where in placed:
+                        continue
+                    placed.add(where)
+                    args = zoo_arguments(family, *where)
+                    case = training_step_case(
+                        model, resolution, batch_size, ch, args, **option, **settings
+                    )
+                    entries.append((config, case))
     return entries
 
 
@@ -172,6 +205,8 @@ def case_fields(config, case):
         "resolution": params["resolution"],
         "batch_size": params["batch_size"],
         "ch": params["ch"],
+        "precision": option_of(params)[0],
+        "jit_compile": option_of(params)[1],
         "model_args": params["model_args"],
         "attention_side": side,
         "pool_key_value": pooled,
@@ -188,7 +223,7 @@ def make_record(config, case, result):
 
 
 def _row_key(record):
-    return record["family"], record["resolution"], record["config"]
+    return (record["family"], record["resolution"], record["config"], *option_of(record))
 
 
 def comparison_cases(records, *, rounds, warmup, max_timing_s, seed=0):
@@ -201,28 +236,35 @@ def comparison_cases(records, *, rounds, warmup, max_timing_s, seed=0):
     """
     by_key = {(*_row_key(r), r["attention"]): r for r in records if r["status"] == "OK"}
     cases = []
-    for family, resolution, config in dict.fromkeys(_row_key(r) for r in records):
+    for family, resolution, config, precision, jit in dict.fromkeys(map(_row_key, records)):
         if config == NO_ATTENTION:
             continue
         chosen = {}
         for kind in KINDS:
-            where = (family, resolution, NO_ATTENTION if kind == NO_ATTENTION else config, kind)
+            placed = NO_ATTENTION if kind == NO_ATTENTION else config
+            where = (family, resolution, placed, precision, jit, kind)
             if where in by_key:
                 chosen[kind] = (by_key[where]["model"], by_key[where]["model_args"])
         if len(chosen) < 2 or "refined" not in chosen:
             continue
-        first = next(r for r in records if _row_key(r) == (family, resolution, config))
+        key = (family, resolution, config, precision, jit)
+        first = next(r for r in records if _row_key(r) == key)
         params = {
             "models": chosen,
             "resolution": resolution,
             "batch_size": first["batch_size"],
             "ch": first["ch"],
+            "precision": precision,
+            "jit_compile": jit,
             "rounds": rounds,
             "warmup": warmup,
             "max_timing_s": max_timing_s,
             "seed": seed,
         }
-        name = f"interleaved {'/'.join(chosen)} {family} {resolution}px {config}"
+        name = (
+            f"interleaved {'/'.join(chosen)} {family} {resolution}px {config} "
+            f"{option_label(precision, jit)}"
+        )
         cases.append(Case(COMPARISON_TARGET, params, name))
     return cases
 
@@ -243,6 +285,8 @@ def comparison_records(cases, results):
                 "family": family,
                 "resolution": case.params["resolution"],
                 "config": config,
+                "precision": option_of(case.params)[0],
+                "jit_compile": option_of(case.params)[1],
                 "models": {kind: model for kind, (model, _) in models.items()},
                 **result.as_record(),
             }
@@ -259,27 +303,112 @@ def summary_rows(records, comparisons=()):
     `"softmax/refined"` (see `benchmarks.harness.interleave.compare_pairs`; {} without one).
     """
     by_key = {(*_row_key(record), record["attention"]): record for record in records}
-    ratios = {
-        (c["family"], c["resolution"], c["config"]): c.get("ratios", {})
-        for c in comparisons
-        if c["status"] == "OK"
-    }
+    ratios = {_row_key(c): c.get("ratios", {}) for c in comparisons if c["status"] == "OK"}
     rows = []
-    for family, resolution, config in dict.fromkeys(_row_key(r) for r in records):
+    for key in dict.fromkeys(_row_key(r) for r in records):
+        family, resolution, config, precision, jit = key
         if config == NO_ATTENTION:
             continue
-        kinds = {kind: by_key.get((family, resolution, config, kind)) for kind in KINDS[:2]}
-        kinds["none"] = by_key.get((family, resolution, NO_ATTENTION, NO_ATTENTION))
+        kinds = {kind: by_key.get((*key, kind)) for kind in KINDS[:2]}
+        none_key = (family, resolution, NO_ATTENTION, precision, jit, NO_ATTENTION)
+        kinds["none"] = by_key.get(none_key)
         placed = next(r for r in kinds.values() if r is not None)
         rows.append(
             {
                 "family": family,
                 "resolution": resolution,
                 "config": config,
+                "precision": precision,
+                "jit_compile": jit,
                 **{key: placed[key] for key in _PLACEMENT_KEYS},
                 **kinds,
-                "ratios": ratios.get((family, resolution, config), {}),
+                "ratios": ratios.get(key, {}),
             }
         )
     order = {config: index for index, config in enumerate(CONFIGS)}
-    return sorted(rows, key=lambda row: (row["family"], row["resolution"], order[row["config"]]))
+    precisions = {precision: index for index, precision in enumerate(PRECISIONS)}
+    return sorted(
+        rows,
+        key=lambda row: (
+            row["family"], row["resolution"], order[row["config"]],
+            precisions.get(row["precision"], len(PRECISIONS)), row["jit_compile"],
+        ),
+    )  # fmt: skip
+
+
+def options_cases(records, *, rounds, warmup, max_timing_s, seed=0):
+    """Per (model, resolution, placement) run under several options: one harness `Case` timing
+    each option's step against the default's (float32, no XLA) in interleaved rounds.
+
+    Only the refined models and the models without attention are compared (the options a user
+    picks for the model they train); each option must have run alone first.
+    """
+    groups = {}
+    for record in records:
+        if record["status"] != "OK" or record["attention"] == "softmax":
+            continue
+        key = (record["model"], record["resolution"], record["config"])
+        groups.setdefault(key, {})[option_of(record)] = record
+    cases = []
+    for (model, resolution, config), by_option in groups.items():
+        if DEFAULT_OPTION not in by_option or len(by_option) < 2:
+            continue
+        first = by_option[DEFAULT_OPTION]
+        params = {
+            "model": model,
+            "resolution": resolution,
+            "batch_size": first["batch_size"],
+            "ch": first["ch"],
+            "model_args": first["model_args"],
+            "options": [list(option) for option in by_option],
+            "rounds": rounds,
+            "warmup": warmup,
+            "max_timing_s": max_timing_s,
+            "seed": seed,
+        }
+        name = f"interleaved options {model} {resolution}px {config}"
+        cases.append(Case(OPTIONS_TARGET, params, name))
+    return cases
+
+
+def options_records(cases, results):
+    """One record per options comparison: model, resolution, placement, per-option ratios."""
+    records = []
+    for case, result in zip(cases, results):
+        params = case.params
+        side, pooled = where_attention(params["model_args"])
+        config = NO_ATTENTION if side is None else next(
+            (c for c in CONFIGS
+             if (side, pooled) == placement(family_of(params["model"]), params["resolution"], c)),
+            None,
+        )  # fmt: skip
+        records.append(
+            {
+                "model": params["model"],
+                "family": family_of(params["model"]),
+                "attention": attention_of(params["model"]),
+                "resolution": params["resolution"],
+                "config": config,
+                "batch_size": params["batch_size"],
+                "ch": params["ch"],
+                **result.as_record(),
+            }
+        )
+    return records
+
+
+QUICKSTART_TARGET = "benchmarks.models.cases:run_quickstart_case"
+QUICKSTART_FIELDS = {"model": "sagan_refined", "family": "sagan", "attention": "refined",
+                     "resolution": 32, "config": "default", "batch_size": 32, "ch": 16}  # fmt: skip
+
+
+def quickstart_case(options, *, rounds, warmup, max_timing_s):
+    """The harness `Case` of `benchmarks.models.cases.run_quickstart_case`."""
+    params = {"options": [list(option) for option in options], "rounds": rounds,
+              "warmup": warmup, "max_timing_s": max_timing_s}  # fmt: skip
+    return Case(QUICKSTART_TARGET, params, "interleaved options: the quickstart, real data")
+
+
+def quickstart_record(result):
+    """The options-comparison record of the quickstart case (`quickstart: True`)."""
+    return {**QUICKSTART_FIELDS, "quickstart": True, **result.as_record()}

@@ -107,6 +107,47 @@ def stop_on_signals(signals=(signal.SIGINT, signal.SIGTERM)):
             signal.signal(number, old)
 
 
+class DataWait:
+    """How long the steps waited for their batches: since the last summary, and recently.
+
+    A trainer's `train_step` takes its batches from the data iterators before it runs the
+    compiled step and keeps the seconds that took in `data_wait_s`: the time the step could not
+    start because the input pipeline had no batch ready. Near 0 the pipeline keeps up; a
+    fraction near 1 means the step mostly waited for data.
+
+    Example:
+
+    >>> waits = DataWait()
+    >>> waits.add(wait_s=0.05, step_s=0.5)
+    >>> waits.add(wait_s=0.45, step_s=0.5)
+    >>> round(waits.recent_fraction, 3), round(waits.total_s, 3)
+    (0.34, 0.5)
+    """
+
+    # Weight of the newest step in the recent fraction: it follows a change within a few steps.
+    SMOOTHING = 0.3
+
+    def __init__(self):
+        self.total_s = 0.0
+        self.recent_fraction = None
+
+    def add(self, wait_s, step_s):
+        """Counts one step that waited `wait_s` of its `step_s` seconds."""
+        self.total_s += wait_s
+        fraction = min(1.0, wait_s / step_s) if step_s > 0 else 0.0
+        if self.recent_fraction is None:
+            self.recent_fraction = fraction
+        else:
+            self.recent_fraction += self.SMOOTHING * (fraction - self.recent_fraction)
+
+    def restart(self, recent=False):
+        """Starts a new summary period; with `recent`, the recent fraction starts afresh too
+        (after the first step of a process, which traces the step and says nothing of data)."""
+        self.total_s = 0.0
+        if recent:
+            self.recent_fraction = None
+
+
 def _due(step, every, last):
     return step == last or (every > 0 and step % every == 0)
 
@@ -114,7 +155,9 @@ def _due(step, every, last):
 def fit(trainer, checkpoint, writer, progress):
     """Trains from the trainer's current step to `config.steps`.
 
-    Scalars go to TensorBoard every `summary_every` steps, pictures every `image_every`,
+    Scalars go to TensorBoard every `summary_every` steps (with the speed: `speed/steps_per_sec`,
+    and the time the steps waited for their batches, `speed/data_wait_fraction` of the wall time
+    and `speed/data_wait_ms` per step; see `DataWait`), pictures every `image_every`,
     held-out metrics every `eval_every`, FID and KID every `fid_every` (if not 0), checkpoints
     every `checkpoint_every`, and all of them at the last step.
 
@@ -136,11 +179,14 @@ def fit(trainer, checkpoint, writer, progress):
     last = config.steps
     step = int(trainer.step.numpy())
     timer_step, timer_start = None, None
+    waits = DataWait()
     with stop_on_signals() as request:
         while step < last:
+            started = time.perf_counter()
             logs = trainer.train_step()
+            waits.add(getattr(trainer, "data_wait_s", 0.0), time.perf_counter() - started)
             step += 1
-            progress.update(logs)
+            progress.update(logs, data_wait=waits.recent_fraction)
             bad_logs = non_finite_logs(logs)
             if bad_logs:
                 writer.scalars(logs, step)
@@ -151,12 +197,16 @@ def fit(trainer, checkpoint, writer, progress):
             if timer_start is None:
                 # Timing starts after the first step of the process, which traces the graph.
                 timer_step, timer_start = step, time.perf_counter()
+                waits.restart(recent=True)
             if _due(step, config.summary_every, last):
                 scalars.update(logs, **trainer.scalar_summaries())
                 if step > timer_step:
                     elapsed = time.perf_counter() - timer_start
                     scalars["speed/steps_per_sec"] = (step - timer_step) / elapsed
+                    scalars["speed/data_wait_fraction"] = waits.total_s / elapsed
+                    scalars["speed/data_wait_ms"] = 1e3 * waits.total_s / (step - timer_step)
                     timer_step, timer_start = step, time.perf_counter()
+                    waits.restart()
             if _due(step, config.eval_every, last):
                 scalars.update(trainer.evaluate())
             if config.fid_every and _due(step, config.fid_every, last):

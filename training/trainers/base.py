@@ -15,9 +15,10 @@ class Trainer:
     """One distributed training step of a zoo model, and what TensorBoard shows of it.
 
     The step runs under any `tf.distribute` strategy (the default one, MirroredStrategy,
-    MultiWorkerMirroredStrategy): a `tf.function` pulls each replica's batches from that replica's
-    own `tf.data` iterator, runs `train_replica` in every replica with `strategy.run`, and
-    averages the logs with `strategy.reduce`. Losses are averaged over the *global* batch, because
+    MultiWorkerMirroredStrategy): each replica's batches are taken from that replica's own
+    `tf.data` iterator before the compiled step (the time that takes is `data_wait_s`: the wait
+    for the input pipeline), then a `tf.function` runs `train_replica` in every replica with
+    `strategy.run` and averages the logs with `strategy.reduce`. Losses are averaged over the *global* batch, because
     the optimizers sum the gradients of the replicas.
 
     Each replica has its own plain `tf.data` iterator (rather than one `DistributedIterator`,

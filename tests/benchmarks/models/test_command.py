@@ -57,8 +57,9 @@ def test_benchmark_command_on_the_smallest_case(tmp_path):
     assert sorted(comparison["ratios"]) == ["refined/none", "softmax/refined"]
     for stats in comparison["ratios"].values():
         assert 0 < stats["q1"] <= stats["median"] <= stats["q3"] and stats["pairs"] == 3
-    (target,) = payload["targets"]
+    target, quickstart = payload["targets"]
     assert target["met"] in (True, False) and "autoencoder 32 px default" in target["measured"]
+    assert quickstart["met"] is None  # Not the quickstart's model.
     # Batch 2 is known from the timed case; only batch 4 needs a probe.
     for search in payload["searches"]:
         assert search["probes"] == [[2, "fits"], [4, "fits"]], search
@@ -67,9 +68,9 @@ def test_benchmark_command_on_the_smallest_case(tmp_path):
         assert search["largest_fitting"] == 4 and search["stopped_by"] == "max_batch"
 
     markdown = (tmp_path / "smoke.md").read_text()
-    assert "| autoencoder | 32 | default | 32² (n 1,024), m 256 |" in markdown
+    assert "| autoencoder | 32 | default | float32 | – | 32² (n 1,024), m 256 |" in markdown
     for model in records:
-        assert f"| {model} | 32 | default |" in markdown
+        assert f"| {model} | 32 | default | float32 | – |" in markdown
     assert "## Targets" in markdown
     assert "](smoke_time.png)" in markdown
     assert (tmp_path / "smoke_time.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -78,3 +79,37 @@ def test_benchmark_command_on_the_smallest_case(tmp_path):
     (tmp_path / "smoke.md").unlink()
     assert main(["--render", str(tmp_path / "smoke.json")]) == 0
     assert (tmp_path / "smoke.md").read_text() == markdown
+
+
+def test_benchmark_command_times_each_precision_against_the_default(tmp_path):
+    command = [
+        sys.executable, "-m", "benchmarks.models",
+        "--models", "autoencoder_refined", "autoencoder_none",
+        "--resolutions", "32", "--ch", "8", "--batch-size", "2", "--configs", "default",
+        "--precision", "float32", "mixed_bfloat16",
+        "--repeats", "1", "--warmup", "1", "--rounds", "3", "--no-batch-search",
+        "--output-dir", str(tmp_path), "--name", "options",
+    ]  # fmt: skip
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=400)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+
+    payload = json.loads((tmp_path / "options.json").read_text())
+    assert payload["settings"]["precisions"] == ["float32", "mixed_bfloat16"]
+    options = sorted((r["model"], r["precision"], r["jit_compile"]) for r in payload["records"])
+    assert options == [
+        (model, precision, False)
+        for model in ("autoencoder_none", "autoencoder_refined")
+        for precision in ("float32", "mixed_bfloat16")
+    ]
+    assert all(record["status"] == "OK" for record in payload["records"])
+    # refined / none under each precision, and each model's precision against float32.
+    assert sorted(c["precision"] for c in payload["comparisons"]) == ["float32", "mixed_bfloat16"]
+    assert sorted(c["model"] for c in payload["option_comparisons"]) == [
+        "autoencoder_none", "autoencoder_refined"
+    ]
+    for comparison in payload["option_comparisons"]:
+        assert comparison["status"] == "OK", comparison["error"]
+        assert list(comparison["ratios"]) == ["float32/mixed_bfloat16"]
+    markdown = (tmp_path / "options.md").read_text()
+    assert "| autoencoder | 32 | default | mixed_bfloat16 | – |" in markdown
+    assert "| autoencoder_refined | 32 | default | mixed_bfloat16 | **" in markdown

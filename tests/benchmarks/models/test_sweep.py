@@ -24,3 +24,27 @@ def test_sweep_places_the_attention_explicitly_and_runs_each_placement_once():
         "pool_key_value": True,
     }
     assert _placements("sagan_none", 128) == {"none": {}}
+
+
+def test_every_case_runs_under_each_option_and_options_are_compared_with_the_default():
+    options = [("float32", False), ("float32", True), ("mixed_bfloat16", False)]
+    entries = sweep.sweep_entries(
+        ["sagan_refined", "sagan_none"], [32], ["default"], batch_size=4, ch=8, options=options
+    )
+    seen = [(case.params["model"], sweep.option_of(case.params)) for _, case in entries]
+    assert sorted(seen) == sorted(
+        (model, option) for model in ("sagan_refined", "sagan_none") for option in options
+    )
+    assert any(case.name.endswith("float32 + XLA") for _, case in entries)
+    records = [
+        {**sweep.case_fields(config, case), "status": "OK", "batch_size": 4}
+        for config, case in entries
+    ]
+    cases = sweep.options_cases(records, rounds=3, warmup=1, max_timing_s=5)
+    assert sorted(case.params["model"] for case in cases) == ["sagan_none", "sagan_refined"]
+    for case in cases:
+        assert case.params["options"] == [list(option) for option in options]
+    # The refined/none comparisons stay within one option.
+    comparisons = sweep.comparison_cases(records, rounds=3, warmup=1, max_timing_s=5)
+    assert sorted(sweep.option_of(case.params) for case in comparisons) == sorted(options)
+    assert all(set(case.params["models"]) == {"refined", "none"} for case in comparisons)

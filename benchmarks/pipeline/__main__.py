@@ -1,0 +1,173 @@
+"""`python -m benchmarks.pipeline`: images per second of the input pipeline against a step's.
+
+Times `training.data.make_dataset` alone for each dataset (batches pulled as fast as the
+pipeline gives them, its CPU time per image), and the real training step of a model at each
+resolution measured (the images per second it consumes), each in a fresh process. The image
+folder and the tensorflow-datasets dataset are written for the run into a temporary folder.
+Writes `NAME.json` and `NAME.md` under `--output-dir`.
+
+Examples:
+
+    python -m benchmarks.pipeline                    # every dataset, against sagan_refined
+    python -m benchmarks.pipeline --sources photos --resolutions 64 --no-steps
+    python -m benchmarks.pipeline --render docs/benchmarks/pipeline_cpu_tensorflow.json
+"""
+
+import os
+import shlex
+import sys
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+from benchmarks import cli  # noqa: E402
+
+cli.quiet_start(sys.argv[1:])
+
+import zoo  # noqa: E402
+from benchmarks.harness.environment import describe_environment  # noqa: E402
+from benchmarks.harness.processes import Case, exit_on_sigterm, run_cases  # noqa: E402
+from benchmarks.harness.results import assemble_payload  # noqa: E402
+from benchmarks.pipeline import report  # noqa: E402
+from benchmarks.pipeline.sources import SOURCES  # noqa: E402
+from benchmarks.reporting import files  # noqa: E402
+from benchmarks.reporting.progress import progress_printer  # noqa: E402
+
+PROGRAM = "python -m benchmarks.pipeline"
+PIPELINE_TARGET = "benchmarks.pipeline.cases:run_pipeline_case"
+STEP_TARGET = "benchmarks.pipeline.cases:run_step_case"
+CHILD_ENV = {"KERAS_BACKEND": "tensorflow"}
+
+
+def build_parser():
+    parser = cli.command_parser(PROGRAM, __doc__)
+    positive_int = cli.positive(int)
+    group = parser.add_argument_group("what is read")
+    group.add_argument(
+        "--sources", nargs="+", choices=list(SOURCES), default=list(SOURCES), metavar="NAME",
+        help=f"datasets (default: all: {' '.join(SOURCES)})",
+    )
+    group.add_argument(
+        "--resolutions", nargs="+", type=positive_int, metavar="PX",
+        help="read every dataset at these sides (default: each its own: "
+        + ", ".join(f"{name} {px}" for name, (_, px) in SOURCES.items()) + ")",
+    )
+    group.add_argument("--batch-size", type=positive_int, default=32, metavar="N",
+                       help="images per batch, of the pipelines and the steps (default: 32)")
+    group.add_argument("--channels", type=int, choices=(1, 3), default=3,
+                       help="channels of the images (default: 3, as the quickstart's model)")
+    group.add_argument("--batches", type=positive_int, default=50, metavar="N",
+                       help="timed batches per dataset, at most (default: 50)")
+    group.add_argument("--images", type=positive_int, default=300, metavar="N",
+                       help="images of the temporary folder and tfds dataset (default: 300)")
+    group.add_argument("--image-size", type=positive_int, default=128, metavar="PX",
+                       help="their side in pixels (default: 128)")
+    group = parser.add_argument_group("the step it is compared with")
+    group.add_argument("--model", default="sagan_refined", choices=zoo.list_models(),
+                       metavar="MODEL", help="zoo model (default: sagan_refined)")
+    group.add_argument("--ch", type=positive_int, default=16, metavar="N",
+                       help="its width (default: 16, the quickstart's)")
+    group.add_argument("--no-steps", action="store_true", help="time the pipelines only")
+    group = parser.add_argument_group("timing")
+    group.add_argument("--warmup", type=positive_int, default=3, metavar="N",
+                       help="untimed batches (steps: 2) first (default: 3)")
+    group.add_argument("--max-timing-s", type=cli.positive(float), default=20.0, metavar="S",
+                       help="budget of each case's timed batches or steps (default: 20)")
+    group.add_argument("--step-repeats", type=positive_int, default=5, metavar="N",
+                       help="timed steps per resolution, at most (default: 5)")
+    cli.add_limit_arguments(parser, memory_default_gb=8.0)
+    cli.add_output_arguments(parser, default_name="pipeline_cpu_tensorflow")
+    return parser
+
+
+def _settings(args):
+    return {
+        "sources": args.sources,
+        "resolutions": args.resolutions,
+        "batch_size": args.batch_size,
+        "channels": args.channels,
+        "batches": args.batches,
+        "images": args.images,
+        "image_size": args.image_size,
+        "model": args.model,
+        "ch": args.ch,
+        "warmup": args.warmup,
+        "max_timing_s": args.max_timing_s,
+        "step_repeats": args.step_repeats,
+        **cli.limit_settings(cli.limits_of(args)),
+    }
+
+
+def pipeline_cases(args):
+    cases = []
+    for source in args.sources:
+        for resolution in args.resolutions or [SOURCES[source][1]]:
+            params = {
+                "source": source, "resolution": resolution, "batch_size": args.batch_size,
+                "channels": args.channels, "batches": args.batches, "warmup": args.warmup,
+                "max_timing_s": args.max_timing_s, "images": args.images,
+                "image_size": args.image_size,
+            }  # fmt: skip
+            cases.append(Case(PIPELINE_TARGET, params, f"{source} {resolution}px"))
+    return cases
+
+
+def step_cases(args, resolutions):
+    return [
+        Case(
+            STEP_TARGET,
+            {"model": args.model, "resolution": resolution, "batch_size": args.batch_size,
+             "ch": args.ch, "repeats": args.step_repeats, "warmup": 2,
+             "max_timing_s": args.max_timing_s},  # fmt: skip
+            f"{args.model} step {resolution}px",
+        )
+        for resolution in sorted(resolutions)
+    ]
+
+
+def _describe(case, result):
+    rate = result.metrics.get("images_per_s")
+    return "" if rate is None else f"{rate:,.0f} images/s"
+
+
+def measure(args, argv):
+    environment = describe_environment(PROGRAM, argv)
+    environment["command"] = shlex.join([*PROGRAM.split(), *argv])
+    limits = cli.limits_of(args)
+    cases = pipeline_cases(args)
+    steps = [] if args.no_steps else step_cases(args, {c.params["resolution"] for c in cases})
+    on_result = progress_printer(len(cases) + len(steps), _describe)
+    results = run_cases(cases + steps, limits, env=CHILD_ENV, on_result=on_result)
+    records = [
+        {**case.params, **result.as_record()} for case, result in zip(cases, results[: len(cases)])
+    ]
+    step_records = [
+        {**case.params, **result.as_record()} for case, result in zip(steps, results[len(cases) :])
+    ]
+    return assemble_payload(environment, _settings(args), records, steps=step_records)
+
+
+def render(payload, output_dir, name):
+    files.write_json(output_dir / f"{name}.json", payload)
+    text = report.document(payload, name)
+    files.write_text(output_dir / f"{name}.md", text)
+    return text
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser().parse_args(argv)
+    if args.render is not None:
+        payload = files.read_json(args.render)
+        output_dir, name = args.render.parent, args.render.stem
+    else:
+        exit_on_sigterm()
+        payload = measure(args, argv)
+        output_dir = args.output_dir
+        name = args.name or f"pipeline_{payload['device_kind']}_tensorflow"
+    print(render(payload, output_dir, name))
+    print(f"Wrote {output_dir / name}.json and .md.")
+    return cli.exit_code(payload)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
