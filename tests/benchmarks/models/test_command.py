@@ -81,6 +81,7 @@ def test_benchmark_command_on_the_smallest_case(tmp_path):
     assert (tmp_path / "smoke.md").read_text() == markdown
 
 
+@pytest.mark.slow  # a minute of child processes; test_sweep and test_targets cover the options
 def test_benchmark_command_times_each_precision_against_the_default(tmp_path):
     command = [
         sys.executable, "-m", "benchmarks.models",
