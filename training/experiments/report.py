@@ -134,15 +134,19 @@ def task_table(task, entries):
 
 
 def comparison_lines(task, entries, references=("softmax", "none")):
-    """One line per kind and reference: the difference of means against the seed spread."""
+    """One line per kind and reference: the difference of means against the seed spread.
+
+    Each pair of kinds appears once, against the later reference (softmax − none, not
+    none − softmax).
+    """
     lines = []
-    for reference in references:
+    for position, reference in enumerate(references):
         ref = entries.get(reference)
         if not ref or ref["probe"] or reference not in task.kinds:
             continue
         for kind in task.kinds:
             entry = entries.get(kind)
-            if kind == reference or not entry or entry["probe"]:
+            if kind == reference or not entry or entry["probe"] or kind in references[position:]:
                 continue
             for tag in task.metrics:
                 difference, two_se, verdict = compare_kinds(

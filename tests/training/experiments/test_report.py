@@ -59,6 +59,8 @@ def test_tables_give_mean_and_std_over_seeds_from_the_logs(study):
     assert "| none | 3/3 | 10.200 ± 0.200 | 4.00 ± 0.00 | 901 ± 1 | — |" in text
     assert "- refined − softmax, eval/psnr: +0.5000 (2·SE 1.6330): within the seed spread" in text
     assert "- softmax − none, eval/psnr: +10.8000" in text and "exceeds the seed spread" in text
+    # Each pair once.
+    assert "none − softmax" not in text
     assert "python -m training.study s.json" in text
     assert "python -m training.run --model autoencoder_refined --seed 0" in text
     assert os.path.getsize(os.path.join(os.path.dirname(study.report), "results", "recon.png"))
