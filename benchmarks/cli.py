@@ -5,8 +5,9 @@ import os
 import sys
 from pathlib import Path
 
-from benchmarks.harness.processes import GIB, Limits
+from benchmarks.harness.processes import GIB, Limits, exit_on_sigterm
 from benchmarks.harness.results import failed_cases
+from benchmarks.reporting import files
 from training import quiet
 
 
@@ -126,3 +127,26 @@ def exit_code(payload):
     shown = "\n  ".join(failures[:5])
     print(f"error: every case failed ({len(failures)}), for example:\n  {shown}", file=sys.stderr)
     return 1
+
+
+def measure_or_render(args, argv, *, measure, render, default_name, written):
+    """What each benchmark command's `main` does: measure (or, with `--render`, read the JSON),
+    write and print the report; returns the exit code (see `exit_code`).
+
+    Args:
+        args, argv: the parsed and the raw command line.
+        measure: `measure(args, argv)`, the payload; a SIGTERM stops it and its children.
+        render: `render(payload, output_dir, name)`, the markdown it wrote.
+        default_name: `default_name(payload)`, the file stem when `--name` is not given.
+        written: `written(name)`, what the report writes besides the JSON, e.g. ".md and plots".
+    """
+    if args.render is not None:
+        payload = files.read_json(args.render)
+        output_dir, name = args.render.parent, args.render.stem
+    else:
+        exit_on_sigterm()
+        payload = measure(args, argv)
+        output_dir, name = args.output_dir, args.name or default_name(payload)
+    print(render(payload, output_dir, name))
+    print(f"Wrote {output_dir / name}.json, {written(name)}.")
+    return exit_code(payload)

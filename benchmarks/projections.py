@@ -155,7 +155,7 @@ def main(argv=None):
 
     headers = ["case", "spectral_norm", *VARIANTS, *(f"{top} / {bottom}" for top, bottom in RATIOS)]
     columns = [(header, lambda row, header=header: row[header]) for header in headers]
-    document = "\n".join(
+    text = "\n".join(
         [
             f"# Fused q/k/v projections: {backend} on {device}",
             "",
@@ -175,8 +175,8 @@ def main(argv=None):
             "",
         ]
     )
-    files.write_text(output, document)
-    print(document)
+    files.write_text(output, text)
+    print(text)
 
 
 if __name__ == "__main__":

@@ -27,12 +27,11 @@ cli.quiet_start(sys.argv[1:])
 import keras  # noqa: E402
 
 from benchmarks.harness.environment import describe_environment  # noqa: E402
-from benchmarks.harness.processes import exit_on_sigterm, run_cases  # noqa: E402
+from benchmarks.harness.processes import run_cases  # noqa: E402
 from benchmarks.harness.results import assemble_payload, run_device  # noqa: E402
 from benchmarks.harness.steps import PASSES  # noqa: E402
 from benchmarks.layers import report, sweep  # noqa: E402
 from benchmarks.layers.forms import FORMS  # noqa: E402
-from benchmarks.reporting import files  # noqa: E402
 from benchmarks.reporting.formatting import format_seconds  # noqa: E402
 from benchmarks.reporting.progress import progress_printer  # noqa: E402
 
@@ -132,18 +131,11 @@ def measure(args, argv):
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
-    args = build_parser().parse_args(argv)
-    if args.render is not None:
-        payload = files.read_json(args.render)
-        output_dir, name = args.render.parent, args.render.stem
-    else:
-        exit_on_sigterm()
-        payload = measure(args, argv)
-        backend = keras.backend.backend()
-        output_dir, name = args.output_dir, args.name or f"layer_{payload['device_kind']}_{backend}"
-    print(report.render(payload, output_dir, name))
-    print(f"Wrote {output_dir / name}.json, .md and plots.")
-    return cli.exit_code(payload)
+    return cli.measure_or_render(
+        build_parser().parse_args(argv), argv, measure=measure, render=report.render,
+        default_name=lambda payload: f"layer_{payload['device_kind']}_{keras.backend.backend()}",
+        written=lambda name: ".md and plots",
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

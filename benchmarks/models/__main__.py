@@ -35,7 +35,7 @@ cli.quiet_start(sys.argv[1:])
 
 import zoo  # noqa: E402
 from benchmarks.harness.environment import describe_environment  # noqa: E402
-from benchmarks.harness.processes import exit_on_sigterm, run_cases  # noqa: E402
+from benchmarks.harness.processes import run_cases  # noqa: E402
 from benchmarks.harness.results import assemble_payload  # noqa: E402
 from benchmarks.models import plots, report, search, sweep  # noqa: E402
 from benchmarks.models.targets import evaluate_targets  # noqa: E402
@@ -275,18 +275,13 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.render is not None:
-        payload = files.read_json(args.render)
-        output_dir, name = args.render.parent, args.render.stem
-    else:
+    if args.render is None:
         check_args(parser, args)
-        exit_on_sigterm()
-        payload = measure(args, argv)
-        output_dir = args.output_dir
-        name = args.name or f"model_{payload['device_kind']}_tensorflow"
-    print(render(payload, output_dir, name))
-    print(f"Wrote {output_dir / name}.json, .md and {plots.plot_file(name)}.")
-    return cli.exit_code(payload)
+    return cli.measure_or_render(
+        args, argv, measure=measure, render=render,
+        default_name=lambda payload: f"model_{payload['device_kind']}_tensorflow",
+        written=lambda name: f".md and {plots.plot_file(name)}",
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

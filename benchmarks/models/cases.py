@@ -218,15 +218,12 @@ def run_comparison_case(
         `{"ratios": ...}`, what `benchmarks.harness.interleave.compare_pairs` returns for
         `RATIOS`.
     """
+    runs = {
+        kind: (model, model_args, precision, jit_compile)
+        for kind, (model, model_args) in models.items()
+    }
     with tempfile.TemporaryDirectory(prefix="model_benchmark_") as logdir:
-        steps = {}
-        for kind, (model, model_args) in models.items():
-            trainer = build_trainer(
-                model, resolution, batch_size, ch, f"{logdir}/{kind}", model_args, seed,
-                precision, jit_compile,
-            )  # fmt: skip
-            attach_synthetic_data(trainer, seed)
-            steps[kind] = trainer.train_step
+        steps = _synthetic_steps(logdir, runs, resolution, batch_size, ch, seed)
         ratios = compare_pairs(
             steps, RATIOS, rounds=rounds, warmup=warmup, max_seconds=max_timing_s
         )
@@ -264,19 +261,13 @@ def run_options_case(
         `{"ratios": ...}`: `compare_pairs` of `("float32", option)` for every other option, so
         that a ratio above 1 is the option's speed-up over the default.
     """
+    runs = {
+        option_name(precision, jit_compile): (model, model_args, precision, jit_compile)
+        for precision, jit_compile in options
+    }
     with tempfile.TemporaryDirectory(prefix="model_benchmark_") as logdir:
-        steps = {}
-        for precision, jit_compile in options:
-            name = option_name(precision, jit_compile)
-            trainer = build_trainer(
-                model, resolution, batch_size, ch, f"{logdir}/{name}", model_args, seed,
-                precision, jit_compile,
-            )  # fmt: skip
-            attach_synthetic_data(trainer, seed)
-            steps[name] = trainer.train_step
-        default = option_name("float32", False)
-        pairs = [(default, name) for name in steps if name != default]
-        ratios = compare_pairs(steps, pairs, rounds=rounds, warmup=warmup, max_seconds=max_timing_s)
+        steps = _synthetic_steps(logdir, runs, resolution, batch_size, ch, seed)
+        ratios = _against_default(steps, rounds, warmup, max_timing_s)
     return {"ratios": ratios}
 
 
@@ -305,7 +296,27 @@ def run_quickstart_case(options, rounds=10, warmup=2, max_timing_s=30.0):
             run.trainer.reset_state()
             run.attach_data()
             steps[name] = run.trainer.train_step
-        default = option_name("float32", False)
-        pairs = [(default, name) for name in steps if name != default]
-        ratios = compare_pairs(steps, pairs, rounds=rounds, warmup=warmup, max_seconds=max_timing_s)
+        ratios = _against_default(steps, rounds, warmup, max_timing_s)
     return {"ratios": ratios, "dataset": run.info.source, "channels": run.trainer.config.channels}
+
+
+def _synthetic_steps(logdir, runs, resolution, batch_size, ch, seed):
+    """`{name: train_step}`: one trainer per `runs` entry `name: (model, model_args, precision,
+    jit_compile)`, built under `logdir/name` (see `build_trainer`), on a synthetic batch."""
+    steps = {}
+    for name, (model, model_args, precision, jit_compile) in runs.items():
+        trainer = build_trainer(
+            model, resolution, batch_size, ch, f"{logdir}/{name}", model_args, seed,
+            precision, jit_compile,
+        )  # fmt: skip
+        attach_synthetic_data(trainer, seed)
+        steps[name] = trainer.train_step
+    return steps
+
+
+def _against_default(steps, rounds, warmup, max_timing_s):
+    """`compare_pairs` of the default option's step (float32, no XLA) against every other
+    step of `steps`, so that a ratio above 1 is that option's speed-up."""
+    default = option_name("float32", False)
+    pairs = [(default, name) for name in steps if name != default]
+    return compare_pairs(steps, pairs, rounds=rounds, warmup=warmup, max_seconds=max_timing_s)

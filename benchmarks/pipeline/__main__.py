@@ -25,7 +25,7 @@ cli.quiet_start(sys.argv[1:])
 
 import zoo  # noqa: E402
 from benchmarks.harness.environment import describe_environment  # noqa: E402
-from benchmarks.harness.processes import Case, exit_on_sigterm, run_cases  # noqa: E402
+from benchmarks.harness.processes import Case, run_cases  # noqa: E402
 from benchmarks.harness.results import assemble_payload  # noqa: E402
 from benchmarks.pipeline import report  # noqa: E402
 from benchmarks.pipeline.sources import SOURCES  # noqa: E402
@@ -155,18 +155,11 @@ def render(payload, output_dir, name):
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
-    args = build_parser().parse_args(argv)
-    if args.render is not None:
-        payload = files.read_json(args.render)
-        output_dir, name = args.render.parent, args.render.stem
-    else:
-        exit_on_sigterm()
-        payload = measure(args, argv)
-        output_dir = args.output_dir
-        name = args.name or f"pipeline_{payload['device_kind']}_tensorflow"
-    print(render(payload, output_dir, name))
-    print(f"Wrote {output_dir / name}.json and .md.")
-    return cli.exit_code(payload)
+    return cli.measure_or_render(
+        build_parser().parse_args(argv), argv, measure=measure, render=render,
+        default_name=lambda payload: f"pipeline_{payload['device_kind']}_tensorflow",
+        written=lambda name: ".md",
+    )  # fmt: skip
 
 
 if __name__ == "__main__":
