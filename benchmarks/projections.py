@@ -1,4 +1,4 @@
-"""Fused q/k/v projections: one matmul of the concatenated kernels against three 1×1 convolutions.
+"""The block's projections: fused q/k/v against three 1×1 convolutions, γ folded into W_o.
 
 `BaseSelfAttention` computes q, k and v with one matmul of the input with the three projections'
 (spectrally normalised) kernels concatenated along the output axis, split afterwards. This script
@@ -9,7 +9,12 @@ batch 2, in three variants that share the same variables:
 - *three convs*: `ConvProjections`, the former computation, three `Conv2D` 1×1 layer calls;
 - *fused matmul*: `RefinedSelfAttention` as it is;
 - *three matmuls*: `ThreeMatmuls`, one matmul per kernel: the control that separates what fusing
-  gains from what replacing the convolutions by matmuls gains.
+  gains from what replacing the convolutions by matmuls gains;
+- *γ on the map*: `GammaOnTheMap`, the layer as it is except that γ scales the projected
+  `(n, C)` map instead of the `(C_v, C)` output matrix, as before γ was folded into W_o.
+
+`--dtype-policy mixed_bfloat16` builds every variant under that Keras policy (outputs then agree
+to bfloat16's precision).
 
 Each case first checks that the variants agree (outputs to 1e-5, gradients to 1e-4 of their
 largest magnitude), then warms the compiled steps of `benchmarks.harness.steps` up and times
@@ -22,6 +27,7 @@ Examples:
 
     KERAS_BACKEND=tensorflow python -m benchmarks.projections
     KERAS_BACKEND=jax python -m benchmarks.projections --rounds 200
+    python -m benchmarks.projections --dtype-policy mixed_bfloat16
 """
 
 import os
@@ -47,14 +53,18 @@ CHANNELS = 64
 CASES = ((64, 8), (128, 2))  # (height = width, batch)
 # γ starts at 0, which would zero the projections' gradients; a trained block has γ ≠ 0.
 GAMMA = 0.5
-VARIANTS = ("three convs", "fused matmul", "three matmuls")
+VARIANTS = ("three convs", "fused matmul", "three matmuls", "γ on the map")
 # Per-round ratios in the table: the fused matmul against the former computation, the control
-# against it, and the fused matmul against the control (what fusing alone changes).
+# against it, the fused matmul against the control (what fusing alone changes), and the layer
+# against γ scaling the whole map (what folding γ into W_o changes).
 RATIOS = (
     ("fused matmul", "three convs"),
     ("three matmuls", "three convs"),
     ("fused matmul", "three matmuls"),
+    ("fused matmul", "γ on the map"),
 )
+# Largest differences allowed between the variants, relative to the outputs' scale.
+TOLERANCES = {"float32": 1e-5, "mixed_bfloat16": 5e-2}
 
 
 class ConvProjections(RefinedSelfAttention):
@@ -77,14 +87,23 @@ class ThreeMatmuls(RefinedSelfAttention):
         return outputs
 
 
-def _layers(spectral_norm, input_shape):
-    """The three variants, built, with the first one's weights."""
+class GammaOnTheMap(RefinedSelfAttention):
+    """`RefinedSelfAttention` scaling the projected map by γ, not the output matrix."""
+
+    def _scaled_output(self, attended, training):
+        kernel, _ = self._matrix_and_bias(self.output_projection, training)
+        return ops.cast(self.gamma, self.compute_dtype) * ops.matmul(attended, kernel)
+
+
+def _layers(spectral_norm, input_shape, dtype_policy):
+    """The variants, built under `dtype_policy`, with the first one's weights."""
     gamma = keras.initializers.Constant(GAMMA)
-    options = dict(spectral_norm=spectral_norm, gamma_initializer=gamma)
+    options = dict(spectral_norm=spectral_norm, gamma_initializer=gamma, dtype=dtype_policy)
     layers = [
         ConvProjections(**options),
         RefinedSelfAttention(**options),
         ThreeMatmuls(**options),
+        GammaOnTheMap(**options),
     ]
     for layer in layers:
         layer.build(input_shape)
@@ -92,20 +111,15 @@ def _layers(spectral_norm, input_shape):
     return dict(zip(VARIANTS, layers))
 
 
-def _check_close(reference, other, name):
-    np.testing.assert_allclose(
-        ops.convert_to_numpy(other), ops.convert_to_numpy(reference), rtol=1e-5, atol=1e-5,
-        err_msg=f"{name}: outputs differ",
-    )
-
-
-def _check_gradients_close(reference, other, name):
+def _check_close(reference, other, name, what, tolerance):
+    """Raises unless each of `other` is within `tolerance` of `reference`'s largest value."""
     for expected, actual in zip(reference, other):
-        expected, actual = ops.convert_to_numpy(expected), ops.convert_to_numpy(actual)
+        expected = ops.convert_to_numpy(ops.cast(expected, "float32"))
+        actual = ops.convert_to_numpy(ops.cast(actual, "float32"))
         scale = max(float(np.abs(expected).max()), 1e-12)
         error = float(np.abs(actual - expected).max()) / scale
-        if error > 1e-4:
-            raise AssertionError(f"{name}: gradients differ by {error:.2g} of their largest value")
+        if error > tolerance:
+            raise AssertionError(f"{name}: {what} differ by {error:.2g} of their largest value")
 
 
 def _ratio_summary(numerator, denominator):
@@ -113,17 +127,18 @@ def _ratio_summary(numerator, denominator):
     return f"**{stats.median:.3f}** ({stats.q1:.3f}–{stats.q3:.3f})"
 
 
-def run_case(size, batch, spectral_norm, rounds, warmup):
+def run_case(size, batch, spectral_norm, rounds, warmup, dtype_policy="float32"):
     """Checks and times the variants on one case; returns a table row."""
     inputs = keras.random.normal((batch, size, size, CHANNELS), seed=1)
-    layers = _layers(spectral_norm, inputs.shape)
+    layers = _layers(spectral_norm, inputs.shape, dtype_policy)
     # Inference outputs first: a training step updates the spectral normalisation's u.
     outputs = {name: layer(inputs) for name, layer in layers.items()}
     steps = {name: make_step(layer, inputs, "fwd_bwd") for name, layer in layers.items()}
     gradients = {name: step() for name, step in steps.items()}
+    tolerance = TOLERANCES[dtype_policy]
     for name in VARIANTS[1:]:
-        _check_close(outputs[VARIANTS[0]], outputs[name], name)
-        _check_gradients_close(gradients[VARIANTS[0]], gradients[name], name)
+        _check_close([outputs[VARIANTS[0]]], [outputs[name]], name, "outputs", tolerance)
+        _check_close(gradients[VARIANTS[0]], gradients[name], name, "gradients", 10 * tolerance)
     times = time_interleaved(steps, rounds=rounds, warmup=warmup)
     row = {"case": f"{size}×{size}, batch {batch}", "spectral_norm": spectral_norm}
     for name in VARIANTS:
@@ -137,11 +152,16 @@ def main(argv=None):
     parser = cli.command_parser(PROGRAM, __doc__)
     parser.add_argument("--rounds", type=cli.positive(int), default=100)
     parser.add_argument("--warmup", type=cli.positive(int), default=5)
+    parser.add_argument(
+        "--dtype-policy", choices=sorted(TOLERANCES), default="float32",
+        help="Keras dtype policy of the layers (default: float32)",
+    )  # fmt: skip
     parser.add_argument("--output", type=Path, help="markdown file to write")
     args = parser.parse_args(argv)
     argv = sys.argv[1:] if argv is None else argv
     backend, device = keras.backend.backend(), device_description()[0]
-    output = args.output or Path("docs/benchmarks") / f"projections_{device}_{backend}.md"
+    suffix = "" if args.dtype_policy == "float32" else f"_{args.dtype_policy}"
+    output = args.output or Path("docs/benchmarks") / f"projections_{device}_{backend}{suffix}.md"
 
     environment = describe_environment(PROGRAM, argv)
     if not environment["command"].startswith("KERAS_BACKEND="):
@@ -149,7 +169,9 @@ def main(argv=None):
     rows = []
     for size, batch in CASES:
         for spectral_norm in (False, True):
-            rows.append(run_case(size, batch, spectral_norm, args.rounds, args.warmup))
+            rows.append(
+                run_case(size, batch, spectral_norm, args.rounds, args.warmup, args.dtype_policy)
+            )
             print(rows[-1], flush=True)
     environment["load_average_at_end"] = list(os.getloadavg())
 
@@ -157,16 +179,18 @@ def main(argv=None):
     columns = [(header, lambda row, header=header: row[header]) for header in headers]
     text = "\n".join(
         [
-            f"# Fused q/k/v projections: {backend} on {device}",
+            f"# The block's projections: {backend} on {device}, {args.dtype_policy}",
             "",
             document.environment_markdown(environment),
             f"- Settings: `RefinedSelfAttention`, C = {CHANNELS} (C_k = 8, C_v = 32), "
-            f"`pool_key_value=False`, `use_bias=False`, float32, γ = {GAMMA}; forward+backward "
+            f"`pool_key_value=False`, `use_bias=False`, {args.dtype_policy}, γ = {GAMMA}; forward+backward "
             f"with respect to the input and the variables ({compilation(backend)}); {args.warmup} "
             f"warm-up call(s) per variant, then {args.rounds} interleaved rounds.",
             "- Variants (same variables): *three convs*, the former computation (three 1×1 "
             "`Conv2D` calls); *fused matmul*, the layer as it is (one matmul with the three "
-            "kernels concatenated); *three matmuls*, one matmul per kernel (the control). "
+            "kernels concatenated, γ folded into W_o); *three matmuls*, one matmul per kernel "
+            "(the control); *γ on the map*, the layer with γ scaling the projected map (as before "
+            "γ was folded into W_o). "
             "Times: median per variant. Ratios: "
             "per round, one variant's time over another's in the same round; median (25th–75th "
             "percentile) over the rounds.",

@@ -206,6 +206,21 @@ class BaseSelfAttention(keras.layers.Layer):
             outputs = outputs + ops.concatenate(biases)
         return ops.split(outputs, [self.key_width, 2 * self.key_width], axis=-1)
 
+    def _scaled_output(self, attended, training):
+        """`γ · W_o(attended)`, with γ folded into the `(C_v, C)` output matrix.
+
+        The same function as scaling the projected map, but γ's gradient becomes a sum over that
+        small matrix instead of over every output element: the block's forward+backward step is
+        8% to 16% faster on TensorFlow, CPU, in float32 and bfloat16 ("γ folded into the output
+        projection" in docs/benchmarks.md).
+        """
+        kernel, bias = self._matrix_and_bias(self.output_projection, training)
+        gamma = ops.cast(self.gamma, self.compute_dtype)
+        outputs = ops.matmul(attended, gamma * kernel)
+        if self.use_bias:
+            outputs = outputs + gamma * bias
+        return outputs
+
     def _attention_inputs(self, inputs, training):
         """q at the input's n positions, k and v at the m key positions (pooled or not), each
         flattened to `(batch, positions, channels)`."""
@@ -220,8 +235,10 @@ class BaseSelfAttention(keras.layers.Layer):
         self._check_call_input(inputs)
         attended, attention = self.attend(*self._attention_inputs(inputs, training))
         batch, height, width = ops.shape(inputs)[:3]
-        attended = ops.reshape(attended, (batch, height, width, attended.shape[-1]))
-        outputs = inputs + self.gamma * self.output_projection(attended, training=training)
+        update = ops.reshape(
+            self._scaled_output(attended, training), (batch, height, width, inputs.shape[-1])
+        )
+        outputs = inputs + update
         if return_attention:
             return outputs, attention
         return outputs
