@@ -63,7 +63,8 @@ RATIOS = (
     ("fused matmul", "three matmuls"),
     ("fused matmul", "γ on the map"),
 )
-# Largest differences allowed between the variants, relative to the outputs' scale.
+# Output tolerance (relative and absolute) between the variants; gradients get 10× it,
+# relative to their largest value.
 TOLERANCES = {"float32": 1e-5, "mixed_bfloat16": 5e-2}
 
 
@@ -111,15 +112,28 @@ def _layers(spectral_norm, input_shape, dtype_policy):
     return dict(zip(VARIANTS, layers))
 
 
-def _check_close(reference, other, name, what, tolerance):
-    """Raises unless each of `other` is within `tolerance` of `reference`'s largest value."""
+def _as_float32(tensor):
+    return ops.convert_to_numpy(ops.cast(tensor, "float32"))
+
+
+def _check_close(reference, other, name, tolerance):
+    """Raises unless `other`'s outputs equal `reference`'s element-wise to `tolerance` (relative
+    and absolute)."""
+    np.testing.assert_allclose(
+        _as_float32(other), _as_float32(reference), rtol=tolerance, atol=tolerance,
+        err_msg=f"{name}: outputs differ",
+    )  # fmt: skip
+
+
+def _check_gradients_close(reference, other, name, tolerance):
+    """Raises unless each gradient of `other` is within `tolerance` of `reference`'s largest
+    value."""
     for expected, actual in zip(reference, other):
-        expected = ops.convert_to_numpy(ops.cast(expected, "float32"))
-        actual = ops.convert_to_numpy(ops.cast(actual, "float32"))
+        expected, actual = _as_float32(expected), _as_float32(actual)
         scale = max(float(np.abs(expected).max()), 1e-12)
         error = float(np.abs(actual - expected).max()) / scale
         if error > tolerance:
-            raise AssertionError(f"{name}: {what} differ by {error:.2g} of their largest value")
+            raise AssertionError(f"{name}: gradients differ by {error:.2g} of their largest value")
 
 
 def _ratio_summary(numerator, denominator):
@@ -137,8 +151,8 @@ def run_case(size, batch, spectral_norm, rounds, warmup, dtype_policy="float32")
     gradients = {name: step() for name, step in steps.items()}
     tolerance = TOLERANCES[dtype_policy]
     for name in VARIANTS[1:]:
-        _check_close([outputs[VARIANTS[0]]], [outputs[name]], name, "outputs", tolerance)
-        _check_close(gradients[VARIANTS[0]], gradients[name], name, "gradients", 10 * tolerance)
+        _check_close(outputs[VARIANTS[0]], outputs[name], name, tolerance)
+        _check_gradients_close(gradients[VARIANTS[0]], gradients[name], name, 10 * tolerance)
     times = time_interleaved(steps, rounds=rounds, warmup=warmup)
     row = {"case": f"{size}×{size}, batch {batch}", "spectral_norm": spectral_norm}
     for name in VARIANTS:
