@@ -4,7 +4,7 @@
 (spectrally normalised) kernels concatenated along the output axis, split afterwards. This script
 times the forward+backward step of `RefinedSelfAttention` (C = 64, so C_k = 8 and C_v = 32;
 `pool_key_value=False`), with and without spectral normalisation, at 64×64 batch 8 and 128×128
-batch 2, in three variants that share the same variables:
+batch 2, in four variants that share the same variables:
 
 - *three convs*: `ConvProjections`, the former computation, three `Conv2D` 1×1 layer calls;
 - *fused matmul*: `RefinedSelfAttention` as it is;
@@ -16,10 +16,11 @@ batch 2, in three variants that share the same variables:
 `--dtype-policy mixed_bfloat16` builds every variant under that Keras policy (outputs then agree
 to bfloat16's precision).
 
-Each case first checks that the variants agree (outputs to 1e-5, gradients to 1e-4 of their
-largest magnitude), then warms the compiled steps of `benchmarks.harness.steps` up and times
-them in interleaved rounds (`benchmarks.harness.interleave`: every variant once per round,
-starting from a different one each round), so that the machine's load hits all of them alike. The ratios are per round: one
+Each case first checks that the variants agree (float32: outputs element-wise to 1e-5,
+gradients to 1e-4 of their largest magnitude; `TOLERANCES` for bfloat16), then warms the
+compiled steps of `benchmarks.harness.steps` up and times them in interleaved rounds
+(`benchmarks.harness.interleave`: every variant once per round, starting from a different one
+each round), so that the machine's load hits all of them alike. The ratios are per round: one
 variant's time over another's in the same round. Writes the table to
 `docs/benchmarks/projections_<device>_<backend>.md` (or `--output`).
 
@@ -197,9 +198,10 @@ def main(argv=None):
             "",
             document.environment_markdown(environment),
             f"- Settings: `RefinedSelfAttention`, C = {CHANNELS} (C_k = 8, C_v = 32), "
-            f"`pool_key_value=False`, `use_bias=False`, {args.dtype_policy}, γ = {GAMMA}; forward+backward "
-            f"with respect to the input and the variables ({compilation(backend)}); {args.warmup} "
-            f"warm-up call(s) per variant, then {args.rounds} interleaved rounds.",
+            f"`pool_key_value=False`, `use_bias=False`, {args.dtype_policy}, γ = {GAMMA}; "
+            f"forward+backward with respect to the input and the variables "
+            f"({compilation(backend)}); {args.warmup} warm-up call(s) per variant, then "
+            f"{args.rounds} interleaved rounds.",
             "- Variants (same variables): *three convs*, the former computation (three 1×1 "
             "`Conv2D` calls); *fused matmul*, the layer as it is (one matmul with the three "
             "kernels concatenated, γ folded into W_o); *three matmuls*, one matmul per kernel "
