@@ -12,6 +12,9 @@ _MODULES = (
     "benchmarks.models.batch_search",
     "benchmarks.reporting.formatting",
     "benchmarks.reporting.targets",
+    "benchmarks.step_profile.breakdown",
+    "benchmarks.step_profile.report",
+    "benchmarks.step_profile.trace",
 )
 
 

@@ -1,0 +1,140 @@
+"""`python -m benchmarks.step_profile`: where a zoo model's training step spends its time.
+
+Builds each model's real training step (as `python -m training.run` does, on a constant batch),
+times it, then runs a few steps under TensorFlow's profiler and sums the op time by layer and,
+inside the attention blocks, by part (the forward op and its gradient) and by op type. Each
+model and precision in a fresh process. Writes `NAME.json` and `NAME.md` under `--output-dir`.
+
+Examples:
+
+    python -m benchmarks.step_profile --models autoencoder_refined autoencoder_none
+    python -m benchmarks.step_profile --models sagan_refined --ch 16 --precision mixed_bfloat16
+    python -m benchmarks.step_profile --render docs/benchmarks/step_profile_cpu_tensorflow.json
+"""
+
+import os
+import shlex
+import sys
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+from benchmarks import cli  # noqa: E402
+
+cli.quiet_start(sys.argv[1:])
+
+import zoo  # noqa: E402
+from benchmarks.harness.environment import describe_environment  # noqa: E402
+from benchmarks.harness.processes import Case, run_cases  # noqa: E402
+from benchmarks.harness.results import assemble_payload  # noqa: E402
+from benchmarks.reporting import files  # noqa: E402
+from benchmarks.reporting.progress import progress_printer  # noqa: E402
+from benchmarks.step_profile import report  # noqa: E402
+from training.trainers.precision import PRECISIONS  # noqa: E402
+
+PROGRAM = "python -m benchmarks.step_profile"
+TARGET = "benchmarks.step_profile.cases:run_profile_case"
+CHILD_ENV = {"KERAS_BACKEND": "tensorflow"}
+
+
+def build_parser():
+    parser = cli.command_parser(PROGRAM, __doc__)
+    positive_int = cli.positive(int)
+    group = parser.add_argument_group("what is profiled")
+    group.add_argument(
+        "--models", nargs="+", choices=zoo.list_models(), default=["autoencoder_refined"],
+        metavar="MODEL", help="zoo models (default: autoencoder_refined)",
+    )
+    group.add_argument("--resolution", type=positive_int, default=32, metavar="PX",
+                       help="image side (default: 32)")
+    group.add_argument("--batch-size", type=positive_int, default=32, metavar="N",
+                       help="images per step (default: 32)")
+    group.add_argument("--ch", type=positive_int, default=64, metavar="N",
+                       help="the models' width (default: 64, the zoo's)")
+    group.add_argument(
+        "--precision", nargs="+", choices=PRECISIONS, default=["float32"], metavar="POLICY",
+        help=f"Keras dtype policies, one case each: {', '.join(PRECISIONS)} (default: float32)",
+    )
+    group = parser.add_argument_group("timing")
+    group.add_argument("--warmup", type=positive_int, default=3, metavar="N",
+                       help="untimed steps first; the first traces (default: 3)")
+    group.add_argument("--repeats", type=positive_int, default=10, metavar="N",
+                       help="timed steps without the profiler, at most (default: 10)")
+    group.add_argument("--max-timing-s", type=cli.positive(float), default=30.0, metavar="S",
+                       help="budget of those timed steps (default: 30)")
+    group.add_argument("--profiled-steps", type=positive_int, default=10, metavar="N",
+                       help="steps under the profiler (default: 10)")
+    cli.add_limit_arguments(parser, memory_default_gb=8.0)
+    cli.add_output_arguments(parser, default_name="step_profile_cpu_tensorflow")
+    return parser
+
+
+def _settings(args):
+    return {
+        "models": args.models,
+        "resolution": args.resolution,
+        "batch_size": args.batch_size,
+        "ch": args.ch,
+        "precisions": args.precision,
+        "warmup": args.warmup,
+        "repeats": args.repeats,
+        "max_timing_s": args.max_timing_s,
+        "profiled_steps": args.profiled_steps,
+        **cli.limit_settings(cli.limits_of(args)),
+    }
+
+
+def profile_cases(args):
+    return [
+        Case(
+            TARGET,
+            {"model": model, "resolution": args.resolution, "batch_size": args.batch_size,
+             "ch": args.ch, "precision": precision, "profiled_steps": args.profiled_steps,
+             "repeats": args.repeats, "warmup": args.warmup,
+             "max_timing_s": args.max_timing_s},  # fmt: skip
+            f"{model} {precision}",
+        )
+        for precision in args.precision
+        for model in args.models
+    ]
+
+
+def _describe(case, result):
+    metrics = result.metrics
+    if "total_ms" not in metrics:
+        return ""
+    return (
+        f"step {metrics['time_median_s'] * 1e3:.0f} ms, op time {metrics['total_ms']:.0f} ms, "
+        f"attention {metrics['attention_ms']:.1f} ms"
+    )
+
+
+def measure(args, argv):
+    environment = describe_environment(PROGRAM, argv)
+    environment["command"] = shlex.join([*PROGRAM.split(), *argv])
+    cases = profile_cases(args)
+    results = run_cases(
+        cases, cli.limits_of(args), env=CHILD_ENV,
+        on_result=progress_printer(len(cases), _describe),
+    )  # fmt: skip
+    records = [{**case.params, **result.as_record()} for case, result in zip(cases, results)]
+    return assemble_payload(environment, _settings(args), records)
+
+
+def render(payload, output_dir, name):
+    files.write_json(output_dir / f"{name}.json", payload)
+    text = report.document(payload, name)
+    files.write_text(output_dir / f"{name}.md", text)
+    return text
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    return cli.measure_or_render(
+        build_parser().parse_args(argv), argv, measure=measure, render=render,
+        default_name=lambda payload: f"step_profile_{payload['device_kind']}_tensorflow",
+        written=lambda name: ".md",
+    )  # fmt: skip
+
+
+if __name__ == "__main__":
+    sys.exit(main())
