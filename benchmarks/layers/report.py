@@ -160,9 +160,7 @@ def render(payload, output_dir, name):
     """Writes `name.json`, `name.md` and the plots under `output_dir`; returns the markdown."""
     targets = evaluate_targets(payload["records"], payload["comparisons"], payload["device_kind"])
     payload = {**payload, "targets": [vars(target) for target in targets]}
-    files.write_json(output_dir / f"{name}.json", payload)
-    text = _document(payload, name, targets)
-    files.write_text(output_dir / f"{name}.md", text)
+    text = files.write_report(output_dir, name, payload, _document(payload, name, targets))
     labels = {metric: (key, label) for metric, key, label in PLOTS}
     for (metric, pass_name), file in plot_files(name, payload["records"]).items():
         key, label = labels[metric]

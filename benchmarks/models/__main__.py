@@ -258,9 +258,9 @@ def render(payload, output_dir, name):
         rows, payload["device_kind"], payload.get("option_comparisons", [])
     )
     payload = {**payload, "targets": [vars(target) for target in targets]}
-    files.write_json(output_dir / f"{name}.json", payload)
-    text = report.document(payload, name, rows, targets)
-    files.write_text(output_dir / f"{name}.md", text)
+    text = files.write_report(
+        output_dir, name, payload, report.document(payload, name, rows, targets)
+    )
     plots.plot_step_times(
         rows,
         output_dir / plots.plot_file(name),

@@ -147,10 +147,7 @@ def measure(args, argv):
 
 
 def render(payload, output_dir, name):
-    files.write_json(output_dir / f"{name}.json", payload)
-    text = report.document(payload, name)
-    files.write_text(output_dir / f"{name}.md", text)
-    return text
+    return files.write_report(output_dir, name, payload, report.document(payload, name))
 
 
 def main(argv=None):

@@ -23,3 +23,11 @@ def write_text(path, text):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def write_report(output_dir, name, payload, markdown):
+    """Writes a run's `name.json` (its payload) and `name.md` under `output_dir`; returns the
+    markdown."""
+    write_json(Path(output_dir) / f"{name}.json", payload)
+    write_text(Path(output_dir) / f"{name}.md", markdown)
+    return markdown

@@ -51,8 +51,9 @@ def test_help_is_quiet_and_offers_verbose(name):
     assert result.returncode == 0, result.stderr[-3000:]
     assert f"usage: python -m {name}" in result.stdout
     assert not noise(result)
+    # Every command offers --verbose; what it shows is tested once, with training.sample below
+    # (each command hands it to the same `quiet.import_tensorflow`).
     assert "--verbose" in result.stdout
-    assert command("-m", name, "--help", "--verbose").returncode == 0
 
 
 def test_a_training_run_is_quiet(tmp_path):
