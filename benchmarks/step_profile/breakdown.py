@@ -80,8 +80,8 @@ def break_down(op_seconds, layers_by_network, attention_layers):
         attention_layers: `[(network name, layer name)]` of the attention blocks among them.
 
     Returns:
-        A dict of lists sorted by time, each item `{"name", "ms"}` (milliseconds per step):
-        `total_ms` (every op), `attention_ms` (the attention blocks' ops, gradients included),
+        A dict, in milliseconds per step: `total_ms` (every op), `attention_ms` (the attention
+        blocks' ops, gradients included), and lists of `{"name", "ms"}` sorted by time:
         `layers` (per `"network/layer"`, and `OUTSIDE` and `GRADIENT_SUMS`),
         `attention_op_types` (the blocks' ops by op type, summed over the blocks) and
         `attention_parts` (the blocks' ops by part: the forward op and its gradient, summed

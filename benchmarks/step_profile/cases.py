@@ -62,12 +62,12 @@ def run_profile_case(
         trainer = build_trainer(
             model, resolution, batch_size, ch, logdir, seed=seed, precision=precision
         )
+        layers_by_network, blocks = _layers_of(trainer)
         attach_synthetic_data(trainer, seed)
         metrics = measure_step(
             trainer.train_step, repeats=repeats, warmup=warmup, max_seconds=max_timing_s
         )
         op_seconds = profile_op_seconds(trainer.train_step, profiled_steps)
-    layers_by_network, blocks = _layers_of(trainer)
     return {
         **metrics,
         "attention_blocks": [f"{network}/{layer}" for network, layer in blocks],

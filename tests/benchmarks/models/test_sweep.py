@@ -48,3 +48,24 @@ def test_every_case_runs_under_each_option_and_options_are_compared_with_the_def
     comparisons = sweep.comparison_cases(records, rounds=3, warmup=1, max_timing_s=5)
     assert sorted(sweep.option_of(case.params) for case in comparisons) == sorted(options)
     assert all(set(case.params["models"]) == {"refined", "none"} for case in comparisons)
+
+
+def test_the_three_kinds_of_a_placement_are_compared_in_one_case():
+    models = ["autoencoder_softmax", "autoencoder_refined", "autoencoder_none"]
+    entries = sweep.sweep_entries(models, [32], ["default"], batch_size=4, ch=8)
+    records = [
+        {**sweep.case_fields(config, case), "status": "OK", "batch_size": 4}
+        for config, case in entries
+    ]
+    (comparison,) = sweep.comparison_cases(records, rounds=3, warmup=1, max_timing_s=5)
+    chosen = comparison.params["models"]
+    assert {kind: model for kind, (model, _) in chosen.items()} == {
+        "softmax": "autoencoder_softmax",
+        "refined": "autoencoder_refined",
+        "none": "autoencoder_none",
+    }
+    # Softmax and refined at the same placement; the network without attention has none.
+    assert chosen["softmax"][1] == chosen["refined"][1] != chosen["none"][1] == {}
+    # Without refined there is nothing to compare with.
+    without_refined = [r for r in records if r["model"] != "autoencoder_refined"]
+    assert sweep.comparison_cases(without_refined, rounds=3, warmup=1, max_timing_s=5) == []
