@@ -37,7 +37,7 @@ def _version(distribution):
         return None
 
 
-def describe_environment(program, argv=None):
+def describe_environment(program, argv=None, *, own_backend=False):
     """A JSON-serialisable description of this run.
 
     It leaves out the accelerator, which only a child process touches (a JAX parent would
@@ -47,6 +47,8 @@ def describe_environment(program, argv=None):
     Args:
         program: the command without its arguments, e.g. `"python -m benchmarks.layers"`.
         argv: the command's arguments; defaults to `sys.argv[1:]`.
+        own_backend: the command sets its backend itself (the TensorFlow-only commands): its
+            command line is recorded as typed, without the `KERAS_BACKEND=` it set.
 
     Example:
 
@@ -56,7 +58,7 @@ def describe_environment(program, argv=None):
     argv = sys.argv[1:] if argv is None else argv
     backend = keras.backend.backend()
     command = shlex.join([*program.split(), *argv])
-    if "KERAS_BACKEND" in os.environ:
+    if "KERAS_BACKEND" in os.environ and not own_backend:
         command = f"KERAS_BACKEND={shlex.quote(os.environ['KERAS_BACKEND'])} {command}"
     libraries = {name: _version(name) for name in _BACKEND_LIBRARIES.get(backend, ())}
     return {

@@ -22,7 +22,6 @@ Examples:
 """
 
 import os
-import shlex
 import sys
 
 # Training runs on TensorFlow: choose its Keras backend before anything imports Keras.
@@ -220,9 +219,7 @@ def run_options_comparisons(args, settings, records):
 def measure(args, argv):
     """Runs the sweep, the comparisons and the searches; returns the payload `render` writes."""
     settings = _settings(args)
-    environment = describe_environment(PROGRAM, argv)
-    # The command sets its own backend: record it as typed.
-    environment["command"] = shlex.join([*PROGRAM.split(), *argv])
+    environment = describe_environment(PROGRAM, argv, own_backend=True)
     records = run_sweep(args, settings)
     comparisons = run_comparisons(args, settings, records)
     option_comparisons = run_options_comparisons(args, settings, records)

@@ -14,7 +14,6 @@ Examples:
 """
 
 import os
-import shlex
 import sys
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -130,8 +129,7 @@ def _describe(case, result):
 
 
 def measure(args, argv):
-    environment = describe_environment(PROGRAM, argv)
-    environment["command"] = shlex.join([*PROGRAM.split(), *argv])
+    environment = describe_environment(PROGRAM, argv, own_backend=True)
     limits = cli.limits_of(args)
     cases = pipeline_cases(args)
     steps = [] if args.no_steps else step_cases(args, {c.params["resolution"] for c in cases})

@@ -13,7 +13,6 @@ Examples:
 """
 
 import os
-import shlex
 import sys
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -109,8 +108,7 @@ def _describe(case, result):
 
 
 def measure(args, argv):
-    environment = describe_environment(PROGRAM, argv)
-    environment["command"] = shlex.join([*PROGRAM.split(), *argv])
+    environment = describe_environment(PROGRAM, argv, own_backend=True)
     cases = profile_cases(args)
     results = run_cases(
         cases, cli.limits_of(args), env=CHILD_ENV,
