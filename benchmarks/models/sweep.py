@@ -23,6 +23,7 @@ import inspect
 import zoo
 from benchmarks.harness.processes import Case
 from benchmarks.harness.results import add_memory_fields
+from training.trainers.precision import PRECISIONS
 from zoo import autoencoder, sagan_architecture, validation
 
 CONFIGS = ("default", "highest", "highest_unpooled")
@@ -37,7 +38,6 @@ _PLACEMENT_KEYS = ("attention_side", "pool_key_value", "positions", "key_positio
 TARGET = "benchmarks.models.cases:run_training_step_case"
 COMPARISON_TARGET = "benchmarks.models.cases:run_comparison_case"
 KINDS = ("softmax", "refined", "none")
-PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 # What a run without the options is: the default of `training.run`.
 DEFAULT_OPTION = ("float32", False)
 OPTIONS_TARGET = "benchmarks.models.cases:run_options_case"
