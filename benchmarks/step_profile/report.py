@@ -13,23 +13,26 @@ def _ms(value):
     return "–" if value is None else format_seconds(value / 1e3)
 
 
+def _profiled_blocks(record):
+    """Whether the case ran and its model has attention blocks."""
+    return record["status"] == "OK" and bool(record["attention_blocks"])
+
+
 def outside_ratio(record):
     """The step's op time over its op time outside the attention blocks (None without blocks
     or for a failed case): what the blocks add to the ops, as the ratio a step without them
     would show if the rest cost the same."""
-    if record["status"] != "OK" or not record["attention_blocks"]:
+    if not _profiled_blocks(record):
         return None
     return record["total_ms"] / (record["total_ms"] - record["attention_ms"])
 
 
 def _attention(record):
-    if record["status"] != "OK" or not record["attention_blocks"]:
-        return "–"
-    return _ms(record["attention_ms"])
+    return _ms(record["attention_ms"]) if _profiled_blocks(record) else "–"
 
 
 def _share(record):
-    if record["status"] != "OK" or not record["attention_blocks"]:
+    if not _profiled_blocks(record):
         return "–"
     return f"{100 * record['attention_ms'] / record['total_ms']:.1f}%"
 
@@ -57,9 +60,9 @@ def top_rows(items, total_ms, top=TOP_ROWS, keep=()):
     >>> [(row["name"], row["ms"]) for row in top_rows(items, 10.0, top=1)]
     [('a', 6.0), ('(2 others)', 4.0)]
     """
-    shown = [item for index, item in enumerate(items) if index < top or item["name"] in keep]
-    rest = [item for item in items if item not in shown]
-    rows = list(shown)
+    rows, rest = [], []
+    for index, item in enumerate(items):
+        (rows if index < top or item["name"] in keep else rest).append(item)
     if rest:
         rows.append({"name": f"({len(rest)} others)", "ms": sum(item["ms"] for item in rest)})
     return [{**row, "share": row["ms"] / total_ms} for row in rows]
