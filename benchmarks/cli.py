@@ -1,13 +1,14 @@
-"""The command-line pieces every benchmark command shares: parsers, option groups, limits."""
+"""The command-line pieces every benchmark command shares: option groups, limits, a quiet start.
+
+The skeleton that uses them is `benchmarks.command`; this module imports no Keras, so that a
+command can call `quiet_start` before anything else does.
+"""
 
 import argparse
 import os
-import sys
 from pathlib import Path
 
-from benchmarks.harness.processes import GIB, Limits, exit_on_sigterm
-from benchmarks.harness.results import failed_cases
-from benchmarks.reporting import files
+from benchmarks.harness.processes import GIB, Limits
 from training import quiet
 
 
@@ -96,57 +97,14 @@ def limit_settings(limits):
     return {"time_limit_s": limits.time_limit_s, "memory_limit_bytes": limits.memory_limit_bytes}
 
 
-def quiet_start(argv):
-    """Imports TensorFlow quietly (unless `--verbose` is in `argv`) when it is the backend.
+def quiet_start(argv, backend=None):
+    """Sets `KERAS_BACKEND` to `backend` unless set (the TensorFlow-only commands), then imports
+    TensorFlow quietly (unless `--verbose` is in `argv`) when it is the backend.
 
     The commands call it first, before their imports load Keras, which on the TensorFlow
     backend imports TensorFlow and its start-up messages with it (`--help` included).
     """
+    if backend is not None:
+        os.environ.setdefault("KERAS_BACKEND", backend)
     if os.environ.get("KERAS_BACKEND", "tensorflow") == "tensorflow":
         quiet.import_tensorflow(verbose="--verbose" in argv)
-
-
-def command_parser(program, docstring):
-    """An `ArgumentParser` for `program` whose help is its module docstring: the second
-    paragraph as the description, the `Examples:` part as the epilog; with `--verbose`."""
-    parser = argparse.ArgumentParser(
-        prog=program,
-        description=docstring.split("\n\n")[1],
-        epilog="examples:\n" + docstring.split("Examples:\n\n", 1)[1],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    quiet.add_verbose_option(parser)
-    return parser
-
-
-def exit_code(payload):
-    """0, or 1 with the failures on stderr when every measured case of `payload` failed."""
-    failures = failed_cases(payload)
-    if not failures:
-        return 0
-    shown = "\n  ".join(failures[:5])
-    print(f"error: every case failed ({len(failures)}), for example:\n  {shown}", file=sys.stderr)
-    return 1
-
-
-def measure_or_render(args, argv, *, measure, render, default_name, written):
-    """What each benchmark command's `main` does: measure (or, with `--render`, read the JSON),
-    write and print the report; returns the exit code (see `exit_code`).
-
-    Args:
-        args, argv: the parsed and the raw command line.
-        measure: `measure(args, argv)`, the payload; a SIGTERM stops it and its children.
-        render: `render(payload, output_dir, name)`, the markdown it wrote.
-        default_name: `default_name(payload)`, the file stem when `--name` is not given.
-        written: `written(name)`, what the report writes besides the JSON, e.g. ".md and plots".
-    """
-    if args.render is not None:
-        payload = files.read_json(args.render)
-        output_dir, name = args.render.parent, args.render.stem
-    else:
-        exit_on_sigterm()
-        payload = measure(args, argv)
-        output_dir, name = args.output_dir, args.name or default_name(payload)
-    print(render(payload, output_dir, name))
-    print(f"Wrote {output_dir / name}.json, {written(name)}.")
-    return exit_code(payload)

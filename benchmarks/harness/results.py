@@ -46,3 +46,8 @@ def failed_cases(payload):
     if any(record["status"] == "OK" for record in records):
         return []
     return [f"{record['status']}: {record.get('error') or ''}".strip() for record in records]
+
+
+def flat_records(cases, results):
+    """One record per case: its parameters next to its `CaseResult.as_record()`."""
+    return [{**case.params, **result.as_record()} for case, result in zip(cases, results)]

@@ -24,18 +24,13 @@ from benchmarks import cli
 
 cli.quiet_start(sys.argv[1:])
 
-import keras  # noqa: E402
-
-from benchmarks.harness.environment import describe_environment  # noqa: E402
-from benchmarks.harness.processes import run_cases  # noqa: E402
-from benchmarks.harness.results import assemble_payload, run_device  # noqa: E402
+from benchmarks.command import Command, run_command  # noqa: E402
+from benchmarks.harness.results import run_device  # noqa: E402
 from benchmarks.harness.steps import PASSES  # noqa: E402
 from benchmarks.layers import report, sweep  # noqa: E402
 from benchmarks.layers.forms import FORMS  # noqa: E402
 from benchmarks.reporting.formatting import format_seconds  # noqa: E402
-from benchmarks.reporting.progress import progress_printer  # noqa: E402
-
-PROGRAM = "python -m benchmarks.layers"
+from benchmarks.reporting.progress import describe_ratios  # noqa: E402
 
 
 def _channels(text):
@@ -54,8 +49,7 @@ def _config(text):
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def build_parser():
-    parser = cli.command_parser(PROGRAM, __doc__)
+def add_arguments(parser):
     default_configs = " ".join(f"{r}:{b}" for r, b in sweep.DEFAULT_CONFIGS)
     group = parser.add_argument_group("sweep")
     group.add_argument(
@@ -84,39 +78,24 @@ def build_parser():
         "--jit", action="store_true", help="compile with XLA on TensorFlow (JAX always does)"
     )
     cli.add_timing_arguments(parser, unit="call", rounds_default=20)
-    cli.add_limit_arguments(parser, memory_default_gb=14.0)
-    cli.add_output_arguments(parser, default_name="layer_{cpu|gpu}_{backend}")
-    return parser
+
+
+def settings(args):
+    return {"dtype": args.dtype, "repeats": args.repeats, "warmup": args.warmup,
+            "max_timing_s": args.max_timing_s, "rounds": args.rounds, "jit_compile": args.jit}  # fmt: skip
 
 
 def _describe_case(case, result):
     return format_seconds(result.metrics.get("time_median_s"))
 
 
-def _describe_comparison(case, result):
-    ratios = result.metrics.get("ratios", {})
-    return ", ".join(f"{name} {stats['median']:.3g}" for name, stats in ratios.items())
-
-
-def measure(args, argv):
-    """Runs both stages; returns the payload that `report.render` writes."""
-    limits = cli.limits_of(args)
-    settings = {
-        "dtype": args.dtype,
-        "repeats": args.repeats,
-        "warmup": args.warmup,
-        "max_timing_s": args.max_timing_s,
-        "rounds": args.rounds,
-        "jit_compile": args.jit,
-        **cli.limit_settings(limits),
-    }
+def measure(args, settings, run):
+    """Each form alone, then the compared forms interleaved: the records and comparisons."""
     shared = {key: settings[key] for key in ("dtype", "warmup", "max_timing_s", "jit_compile")}
-    environment = describe_environment(PROGRAM, argv)
     cases = sweep.sweep_cases(
         args.configs, args.channels, args.forms, args.passes, repeats=args.repeats, **shared
     )
-    results = run_cases(cases, limits, on_result=progress_printer(len(cases), _describe_case))
-    records = sweep.layer_records(cases, results)
+    records = sweep.layer_records(cases, run(cases, _describe_case))
     compared = args.compare or (
         sweep.GPU_COMPARED_FORMS if run_device(records)[0] == "gpu" else sweep.COMPARED_FORMS
     )
@@ -124,18 +103,18 @@ def measure(args, argv):
     pairs = sweep.comparison_cases(
         records, settings["compared_forms"], rounds=args.rounds, **shared
     )
-    outcomes = run_cases(pairs, limits, on_result=progress_printer(len(pairs), _describe_comparison))
-    comparisons = sweep.comparison_records(pairs, outcomes)
-    return assemble_payload(environment, settings, records, comparisons=comparisons)
+    return records, {"comparisons": sweep.comparison_records(pairs, run(pairs, describe_ratios))}
+
+
+COMMAND = Command(
+    "python -m benchmarks.layers", __doc__, add_arguments, settings, measure, report.render,
+    stem="layer", memory_default_gb=14.0, backend=None, written=lambda name: ".md and plots",
+)  # fmt: skip
 
 
 def main(argv=None):
-    argv = sys.argv[1:] if argv is None else argv
-    return cli.measure_or_render(
-        build_parser().parse_args(argv), argv, measure=measure, render=report.render,
-        default_name=lambda payload: f"layer_{payload['device_kind']}_{keras.backend.backend()}",
-        written=lambda name: ".md and plots",
-    )  # fmt: skip
+    """Runs `python -m benchmarks.layers` with `argv`; returns the exit code."""
+    return run_command(COMMAND, argv)
 
 
 if __name__ == "__main__":

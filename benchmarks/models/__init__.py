@@ -4,7 +4,6 @@ TensorFlow only: it runs `training`'s own step.
 
 - `sweep`: where the attention goes (placements), which cases a run makes, its records.
 - `cases`: what a child process runs: one model's step alone, or several models interleaved.
-- `batch_search` and `search`: the largest batch that fits under the memory cap.
 - `targets`: the model-level target, judged from a run.
-- `report` and `plots`: tables, the document, the bar plot of step times.
+- `report` and `plots`: tables, the document, the bar plot of step times; `render`.
 """

@@ -1,5 +1,7 @@
-"""The model benchmark's report: markdown tables and the document."""
+"""The model benchmark's report: markdown tables, the document, and `render` (JSON, markdown,
+plot)."""
 
+from benchmarks.models import plots
 from benchmarks.models.plots import plot_file
 from benchmarks.models.sweep import (
     CONFIG_DESCRIPTIONS,
@@ -7,8 +9,11 @@ from benchmarks.models.sweep import (
     KINDS,
     NO_ATTENTION,
     option_of,
+    summary_rows,
 )
+from benchmarks.models.targets import evaluate_targets
 from benchmarks.reporting import document as opening
+from benchmarks.reporting import files
 from benchmarks.reporting.formatting import (
     format_bytes,
     format_ratio_spread,
@@ -119,46 +124,6 @@ def cases_table(records):
     return markdown_table(rows, _CASE_COLUMNS)
 
 
-def _largest(search):
-    largest = search["largest_fitting"]
-    if largest is None:
-        return "none" if search["smallest_failing"] == 1 else "–"
-    exact = search["smallest_failing"] == largest + 1
-    return f"**{largest}**" if exact else f"≥ **{largest}**"
-
-
-def _failing(search):
-    failing = search["smallest_failing"]
-    return "–" if failing is None else str(failing)
-
-
-def _probes(search):
-    """`"8: fits (1.2 GiB), 16: OOM (12 GiB)"`, in the order of the batch sizes."""
-    return ", ".join(
-        f"{detail['batch_size']}: {detail['verdict']} "
-        f"({format_bytes(detail['peak_rss_bytes'])})"
-        for detail in search["probe_details"]
-    )
-
-
-_SEARCH_COLUMNS = (
-    ("model", lambda search: search["model"]),
-    ("px", lambda search: search["resolution"]),
-    ("config", lambda search: search["config"]),
-    ("attention at", placement_text),
-    ("largest batch that fits", _largest),
-    ("smallest that did not", _failing),
-    ("stopped by", lambda search: search["stopped_by"] or "converged"),
-    ("probes: batch: result (peak memory)", _probes),
-    ("search time", lambda search: format_seconds(search["elapsed_s"])),
-)
-
-
-def search_table(searches):
-    """One line per batch search."""
-    return markdown_table(searches, _SEARCH_COLUMNS)
-
-
 def configs_text(configs):
     """A bullet list of the configurations run, with their descriptions."""
     lines = [f"- `{config}`: {CONFIG_DESCRIPTIONS[config]}." for config in configs]
@@ -194,29 +159,6 @@ def _settings_line(settings):
         f"then up to {settings['repeats']} timed steps within {settings['max_timing_s']:g} s; "
         f"each case in a fresh process, time limit {settings['time_limit_s']:g} s, memory cap "
         f"{format_bytes(settings['memory_limit_bytes'])}. {_comparisons_text(settings)}"
-    )
-
-
-def _search_section(payload):
-    settings = payload["settings"]
-    if settings["batch_search"] is None:
-        return "Not run (`--no-batch-search`)."
-    search = settings["batch_search"]
-    cap = format_bytes(settings["memory_limit_bytes"])
-    return "\n".join(
-        [
-            f"Configurations {', '.join(f'`{c}`' for c in search['configs'])} at "
-            f"{', '.join(f'{r} px' for r in search['resolutions'])}. A batch *fits* when one "
-            f"training step (tracing included) runs in a fresh process without its resident "
-            f"memory passing the cap of {cap}. The search doubles from batch "
-            f"{settings['batch_size']} (whose answer comes from the timed case above) up to "
-            f"{search['max_batch']}, then bisects the bracket with at most "
-            f"{search['bisection_steps']} more probes; each search stops after "
-            f"{search['budget_s']:g} s. **Bold** is exact (the next size failed); ≥ marks a "
-            f"lower bound. The numbers hold for this cap only: another cap moves them.",
-            "",
-            search_table(payload["searches"]),
-        ]
     )
 
 
@@ -301,7 +243,7 @@ def _options_section(payload):
 
 
 def document(payload, name, rows, targets):
-    """The markdown report of a run: environment, settings, targets, summary, searches, every
+    """The markdown report of a run: environment, settings, targets, summary, options, every
     case."""
     environment, settings = payload["environment"], payload["settings"]
     memory = (
@@ -344,13 +286,26 @@ def document(payload, name, rows, targets):
         "",
         _options_section(payload),
         "",
-        "## Largest batch that fits",
-        "",
-        _search_section(payload),
-        "",
         "## Every case",
         "",
         cases_table(payload["records"]),
         "",
     ]
     return "\n".join(line for line in lines if line is not None)
+
+
+def render(payload, output_dir, name):
+    """Writes `name.json`, `name.md` and `name_time.png` under `output_dir`; returns the
+    markdown."""
+    rows = summary_rows(payload["records"], payload.get("comparisons", []))
+    targets = evaluate_targets(rows, payload["device_kind"], payload.get("option_comparisons", []))
+    payload = {**payload, "targets": [vars(target) for target in targets]}
+    text = files.write_report(output_dir, name, payload, document(payload, name, rows, targets))
+    settings = payload["settings"]
+    plots.plot_step_times(
+        rows,
+        output_dir / plot_file(name),
+        title=f"One training step, ch = {settings['ch']}, batch {settings['batch_size']}: "
+        f"{payload['device_name']}, TensorFlow",
+    )
+    return text

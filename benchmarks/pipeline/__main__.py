@@ -13,32 +13,24 @@ Examples:
     python -m benchmarks.pipeline --render docs/benchmarks/pipeline_cpu_tensorflow.json
 """
 
-import os
 import sys
 
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+from benchmarks import cli
 
-from benchmarks import cli  # noqa: E402
-
-cli.quiet_start(sys.argv[1:])
+cli.quiet_start(sys.argv[1:], backend="tensorflow")
 
 import zoo  # noqa: E402
-from benchmarks.harness.environment import describe_environment  # noqa: E402
-from benchmarks.harness.processes import Case, run_cases  # noqa: E402
-from benchmarks.harness.results import assemble_payload  # noqa: E402
+from benchmarks.command import Command, run_command  # noqa: E402
+from benchmarks.harness.processes import Case  # noqa: E402
+from benchmarks.harness.results import flat_records  # noqa: E402
 from benchmarks.pipeline import report  # noqa: E402
 from benchmarks.pipeline.sources import SOURCES  # noqa: E402
-from benchmarks.reporting import files  # noqa: E402
-from benchmarks.reporting.progress import progress_printer  # noqa: E402
 
-PROGRAM = "python -m benchmarks.pipeline"
 PIPELINE_TARGET = "benchmarks.pipeline.cases:run_pipeline_case"
 STEP_TARGET = "benchmarks.pipeline.cases:run_step_case"
-CHILD_ENV = {"KERAS_BACKEND": "tensorflow"}
 
 
-def build_parser():
-    parser = cli.command_parser(PROGRAM, __doc__)
+def add_arguments(parser):
     positive_int = cli.positive(int)
     group = parser.add_argument_group("what is read")
     group.add_argument(
@@ -73,27 +65,14 @@ def build_parser():
                        help="budget of each case's timed batches or steps (default: 20)")
     group.add_argument("--step-repeats", type=positive_int, default=5, metavar="N",
                        help="timed steps per resolution, at most (default: 5)")
-    cli.add_limit_arguments(parser, memory_default_gb=8.0)
-    cli.add_output_arguments(parser, default_name="pipeline_cpu_tensorflow")
-    return parser
 
 
-def _settings(args):
-    return {
-        "sources": args.sources,
-        "resolutions": args.resolutions,
-        "batch_size": args.batch_size,
-        "channels": args.channels,
-        "batches": args.batches,
-        "images": args.images,
-        "image_size": args.image_size,
-        "model": args.model,
-        "ch": args.ch,
-        "warmup": args.warmup,
-        "max_timing_s": args.max_timing_s,
-        "step_repeats": args.step_repeats,
-        **cli.limit_settings(cli.limits_of(args)),
-    }
+_SETTINGS = ("sources", "resolutions", "batch_size", "channels", "batches", "images",
+             "image_size", "model", "ch", "warmup", "max_timing_s", "step_repeats")  # fmt: skip
+
+
+def settings(args):
+    return {key: getattr(args, key) for key in _SETTINGS}
 
 
 def pipeline_cases(args):
@@ -128,33 +107,24 @@ def _describe(case, result):
     return "" if rate is None else f"{rate:,.0f} images/s"
 
 
-def measure(args, argv):
-    environment = describe_environment(PROGRAM, argv, own_backend=True)
-    limits = cli.limits_of(args)
+def measure(args, settings, run):
+    """Every pipeline, then the step at each resolution read: the records and the steps."""
     cases = pipeline_cases(args)
     steps = [] if args.no_steps else step_cases(args, {c.params["resolution"] for c in cases})
-    on_result = progress_printer(len(cases) + len(steps), _describe)
-    results = run_cases(cases + steps, limits, env=CHILD_ENV, on_result=on_result)
-    records = [
-        {**case.params, **result.as_record()} for case, result in zip(cases, results[: len(cases)])
-    ]
-    step_records = [
-        {**case.params, **result.as_record()} for case, result in zip(steps, results[len(cases) :])
-    ]
-    return assemble_payload(environment, _settings(args), records, steps=step_records)
+    results = run(cases + steps, _describe)
+    records = flat_records(cases, results[: len(cases)])
+    return records, {"steps": flat_records(steps, results[len(cases) :])}
 
 
-def render(payload, output_dir, name):
-    return files.write_report(output_dir, name, payload, report.document(payload, name))
+COMMAND = Command(
+    "python -m benchmarks.pipeline", __doc__, add_arguments, settings, measure, report.render,
+    stem="pipeline", memory_default_gb=8.0,
+)  # fmt: skip
 
 
 def main(argv=None):
-    argv = sys.argv[1:] if argv is None else argv
-    return cli.measure_or_render(
-        build_parser().parse_args(argv), argv, measure=measure, render=render,
-        default_name=lambda payload: f"pipeline_{payload['device_kind']}_tensorflow",
-        written=lambda name: ".md",
-    )  # fmt: skip
+    """Runs `python -m benchmarks.pipeline` with `argv`; returns the exit code."""
+    return run_command(COMMAND, argv)
 
 
 if __name__ == "__main__":

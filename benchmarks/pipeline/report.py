@@ -2,6 +2,7 @@
 
 from benchmarks.pipeline.sources import SOURCES
 from benchmarks.reporting import document as opening
+from benchmarks.reporting import files
 from benchmarks.reporting.formatting import (
     format_seconds,
     markdown_table,
@@ -126,3 +127,8 @@ def document(payload, name):
         "",
     ]
     return "\n".join(lines)
+
+
+def render(payload, output_dir, name):
+    """Writes `name.json` and `name.md` under `output_dir`; returns the markdown."""
+    return files.write_report(output_dir, name, payload, document(payload, name))

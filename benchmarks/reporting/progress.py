@@ -24,3 +24,9 @@ def progress_printer(total, describe):
         )
 
     return on_result
+
+
+def describe_ratios(case, result):
+    """`"refined/none 1.03, softmax/refined 2.1"`: an interleaved comparison's median ratios."""
+    ratios = result.metrics.get("ratios", {})
+    return ", ".join(f"{name} {stats['median']:.3g}" for name, stats in ratios.items())

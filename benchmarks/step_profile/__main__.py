@@ -12,31 +12,23 @@ Examples:
     python -m benchmarks.step_profile --render docs/benchmarks/step_profile_cpu_tensorflow.json
 """
 
-import os
 import sys
 
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+from benchmarks import cli
 
-from benchmarks import cli  # noqa: E402
-
-cli.quiet_start(sys.argv[1:])
+cli.quiet_start(sys.argv[1:], backend="tensorflow")
 
 import zoo  # noqa: E402
-from benchmarks.harness.environment import describe_environment  # noqa: E402
-from benchmarks.harness.processes import Case, run_cases  # noqa: E402
-from benchmarks.harness.results import assemble_payload  # noqa: E402
-from benchmarks.reporting import files  # noqa: E402
-from benchmarks.reporting.progress import progress_printer  # noqa: E402
+from benchmarks.command import Command, run_command  # noqa: E402
+from benchmarks.harness.processes import Case  # noqa: E402
+from benchmarks.harness.results import flat_records  # noqa: E402
 from benchmarks.step_profile import report  # noqa: E402
 from training.trainers.precision import PRECISIONS  # noqa: E402
 
-PROGRAM = "python -m benchmarks.step_profile"
 TARGET = "benchmarks.step_profile.cases:run_profile_case"
-CHILD_ENV = {"KERAS_BACKEND": "tensorflow"}
 
 
-def build_parser():
-    parser = cli.command_parser(PROGRAM, __doc__)
+def add_arguments(parser):
     positive_int = cli.positive(int)
     group = parser.add_argument_group("what is profiled")
     group.add_argument(
@@ -62,24 +54,15 @@ def build_parser():
                        help="budget of those timed steps (default: 30)")
     group.add_argument("--profiled-steps", type=positive_int, default=10, metavar="N",
                        help="steps under the profiler (default: 10)")
-    cli.add_limit_arguments(parser, memory_default_gb=8.0)
-    cli.add_output_arguments(parser, default_name="step_profile_cpu_tensorflow")
-    return parser
 
 
-def _settings(args):
+def settings(args):
     return {
-        "models": args.models,
-        "resolution": args.resolution,
-        "batch_size": args.batch_size,
-        "ch": args.ch,
-        "precisions": args.precision,
-        "warmup": args.warmup,
-        "repeats": args.repeats,
-        "max_timing_s": args.max_timing_s,
+        "models": args.models, "resolution": args.resolution, "batch_size": args.batch_size,
+        "ch": args.ch, "precisions": args.precision, "warmup": args.warmup,
+        "repeats": args.repeats, "max_timing_s": args.max_timing_s,
         "profiled_steps": args.profiled_steps,
-        **cli.limit_settings(cli.limits_of(args)),
-    }
+    }  # fmt: skip
 
 
 def profile_cases(args):
@@ -107,28 +90,21 @@ def _describe(case, result):
     )
 
 
-def measure(args, argv):
-    environment = describe_environment(PROGRAM, argv, own_backend=True)
+def measure(args, settings, run):
+    """One profiled case per model and precision: the records."""
     cases = profile_cases(args)
-    results = run_cases(
-        cases, cli.limits_of(args), env=CHILD_ENV,
-        on_result=progress_printer(len(cases), _describe),
-    )  # fmt: skip
-    records = [{**case.params, **result.as_record()} for case, result in zip(cases, results)]
-    return assemble_payload(environment, _settings(args), records)
+    return flat_records(cases, run(cases, _describe)), {}
 
 
-def render(payload, output_dir, name):
-    return files.write_report(output_dir, name, payload, report.document(payload, name))
+COMMAND = Command(
+    "python -m benchmarks.step_profile", __doc__, add_arguments, settings, measure,
+    report.render, stem="step_profile", memory_default_gb=8.0,
+)  # fmt: skip
 
 
 def main(argv=None):
-    argv = sys.argv[1:] if argv is None else argv
-    return cli.measure_or_render(
-        build_parser().parse_args(argv), argv, measure=measure, render=render,
-        default_name=lambda payload: f"step_profile_{payload['device_kind']}_tensorflow",
-        written=lambda name: ".md",
-    )  # fmt: skip
+    """Runs `python -m benchmarks.step_profile` with `argv`; returns the exit code."""
+    return run_command(COMMAND, argv)
 
 
 if __name__ == "__main__":

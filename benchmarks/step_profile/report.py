@@ -2,6 +2,7 @@
 inside the attention blocks, by part and by op type."""
 
 from benchmarks.reporting import document as opening
+from benchmarks.reporting import files
 from benchmarks.reporting.formatting import format_seconds, markdown_table, status_cell
 from benchmarks.step_profile.breakdown import GRADIENT_SUMS
 
@@ -149,3 +150,8 @@ def document(payload, name):
         *(_case_section(record) for record in records),
     ]
     return "\n".join(lines)
+
+
+def render(payload, output_dir, name):
+    """Writes `name.json` and `name.md` under `output_dir`; returns the markdown."""
+    return files.write_report(output_dir, name, payload, document(payload, name))

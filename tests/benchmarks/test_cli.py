@@ -3,6 +3,7 @@ import argparse
 import pytest
 
 from benchmarks import cli
+from benchmarks.command import Command, run_command
 
 
 @pytest.mark.parametrize("kind, text", [(int, "0"), (int, "-3"), (float, "0.0"), (int, "x")])
@@ -33,46 +34,51 @@ def test_nothing_in_the_library_zoo_or_training_imports_benchmarks():
             assert "import benchmarks" not in text and "from benchmarks" not in text, path
 
 
-def _render_stub(written_files):
+def _command(written_files, measure):
     def render(payload, output_dir, name):
         written_files.append((payload, output_dir, name))
         return f"# report of {name}"
 
-    return render
-
-
-def _output_args(argv):
-    parser = argparse.ArgumentParser()
-    cli.add_output_arguments(parser, default_name="x")
-    return parser.parse_args(argv)
-
-
-def test_measure_or_render_measures_then_writes_under_the_default_name(tmp_path, capsys):
-    written_files = []
-    payload = {"device_kind": "cpu", "records": [{"status": "OK"}]}
-    code = cli.measure_or_render(
-        _output_args(["--output-dir", str(tmp_path)]), [],
-        measure=lambda args, argv: payload, render=_render_stub(written_files),
-        default_name=lambda payload: f"stem_{payload['device_kind']}",
-        written=lambda name: ".md",
+    return Command(
+        "python -m stub", "Stub.\n\nMeasures nothing.\n\nExamples:\n\n    stub\n",
+        add_arguments=lambda parser: parser.add_argument("--size", type=int, default=3),
+        settings=lambda args: {"size": args.size}, measure=measure, render=render,
+        stem="stub", memory_default_gb=1.0,
     )  # fmt: skip
-    assert code == 0 and written_files == [(payload, tmp_path, "stem_cpu")]
-    assert f"Wrote {tmp_path / 'stem_cpu'}.json, .md." in capsys.readouterr().out
 
 
-def test_measure_or_render_rerenders_json_without_measuring(tmp_path):
+def test_run_command_measures_then_writes_under_the_default_name(tmp_path, capsys):
+    written_files = []
+
+    def measure(args, settings, run):
+        settings["seen"] = True
+        return [{"status": "OK", "device_kind": "cpu", "device_name": "x"}], {"extra": [1]}
+
+    code = run_command(
+        _command(written_files, measure), ["--output-dir", str(tmp_path), "--size", "5"]
+    )
+    assert code == 0
+    ((payload, output_dir, name),) = written_files
+    backend = payload["environment"]["keras_backend"]
+    assert output_dir == tmp_path and name == f"stub_cpu_{backend}"
+    # The command's settings, then the limits, then what measure added.
+    assert list(payload["settings"]) == ["size", "time_limit_s", "memory_limit_bytes", "seen"]
+    assert payload["settings"]["size"] == 5 and payload["settings"]["memory_limit_bytes"] == 2**30
+    assert payload["extra"] == [1] and payload["environment"]["command"].endswith("--size 5")
+    assert f"Wrote {tmp_path / name}.json, .md." in capsys.readouterr().out
+
+
+def test_run_command_rerenders_json_without_measuring(tmp_path, capsys):
     stored = tmp_path / "old_run.json"
     stored.write_text('{"records": [{"status": "OOM", "error": "cap"}]}')
     written_files = []
 
-    def measure(args, argv):
+    def measure(args, settings, run):
         raise AssertionError("--render must not measure")
 
-    code = cli.measure_or_render(
-        _output_args(["--render", str(stored), "--name", "ignored"]), [], measure=measure,
-        render=_render_stub(written_files), default_name=lambda payload: "unused",
-        written=lambda name: ".md",
-    )  # fmt: skip
+    code = run_command(
+        _command(written_files, measure), ["--render", str(stored), "--name", "ignored"]
+    )
     # Every case of the stored run failed: the command says so with exit code 1.
-    assert code == 1
+    assert code == 1 and "every case failed (1)" in capsys.readouterr().err
     assert written_files == [({"records": [{"status": "OOM", "error": "cap"}]}, tmp_path, "old_run")]

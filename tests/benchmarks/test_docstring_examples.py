@@ -9,7 +9,6 @@ _MODULES = (
     "benchmarks.harness.interleave",
     "benchmarks.harness.timing",
     "benchmarks.layers.flops",
-    "benchmarks.models.batch_search",
     "benchmarks.reporting.formatting",
     "benchmarks.reporting.targets",
     "benchmarks.step_profile.breakdown",

@@ -24,7 +24,7 @@ def test_benchmark_command_on_the_smallest_case(tmp_path):
         sys.executable, "-m", "benchmarks.models",
         "--models", "autoencoder_refined", "autoencoder_none",
         "--resolutions", "32", "--ch", "8", "--batch-size", "2", "--configs", "default",
-        "--repeats", "1", "--warmup", "1", "--rounds", "3", "--max-batch", "4",
+        "--repeats", "1", "--warmup", "1", "--rounds", "3",
         "--output-dir", str(tmp_path), "--name", "smoke",
     ]  # fmt: skip
     completed = subprocess.run(command, capture_output=True, text=True, timeout=300)
@@ -61,12 +61,7 @@ def test_benchmark_command_on_the_smallest_case(tmp_path):
     target, quickstart = payload["targets"]
     assert target["met"] in (True, False) and "autoencoder 32 px default" in target["measured"]
     assert quickstart["met"] is None  # Not the quickstart's model.
-    # Batch 2 is known from the timed case; only batch 4 needs a probe.
-    for search in payload["searches"]:
-        assert search["probes"] == [[2, "fits"], [4, "fits"]], search
-        assert [detail["source"] for detail in search["probe_details"]] == ["timed case", "probe"]
-        assert all(detail["peak_rss_bytes"] > 0 for detail in search["probe_details"])
-        assert search["largest_fitting"] == 4 and search["stopped_by"] == "max_batch"
+    assert "searches" not in payload  # The batch-size search is retired.
 
     markdown = (tmp_path / "smoke.md").read_text()
     assert "| autoencoder | 32 | default | float32 | – | 32² (n 1,024), m 256 |" in markdown
@@ -89,7 +84,7 @@ def test_benchmark_command_times_each_precision_against_the_default(tmp_path):
         "--models", "autoencoder_refined", "autoencoder_none",
         "--resolutions", "32", "--ch", "8", "--batch-size", "2", "--configs", "default",
         "--precision", "float32", "mixed_bfloat16",
-        "--repeats", "1", "--warmup", "1", "--rounds", "3", "--no-batch-search",
+        "--repeats", "1", "--warmup", "1", "--rounds", "3",
         "--output-dir", str(tmp_path), "--name", "options",
     ]  # fmt: skip
     completed = subprocess.run(command, capture_output=True, text=True, timeout=400)
