@@ -15,7 +15,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from training.data import photos
+from training.data import photo_crops
 
 # name -> (description, resolution the model reads it at by default)
 SOURCES = {
@@ -35,7 +35,7 @@ TFDS_NAME = "benchmark_pipeline_images"
 def crops(count, size, seed=0):
     """`count` uint8 RGB crops `(size, size, 3)` of the bundled photos, resized."""
     rng = np.random.default_rng(seed)
-    bank = photos.load_photos()
+    bank = photo_crops.load_photos()
     images = []
     for _ in range(count):
         photo = bank[rng.integers(len(bank))]

@@ -9,15 +9,26 @@ source into an unbatched `tf.data.Dataset` of `(uint8 image, int32 label)` pairs
 - `photos`: random crops of the RGB photos bundled with scikit-image.
 - `image_folder`: a folder of image files, optionally one subfolder per class.
 - `tfds_source`: any dataset already prepared by tensorflow-datasets.
-- `source`: what they share: `DatasetError`, `DatasetInfo` and the `Source` they return.
+- `source`: what they share: the `ReadRequest` and the `Source` they return.
+- `info`: `DatasetError` and `DatasetInfo`, without TensorFlow.
+- `arrays`: the same built-in datasets as NumPy batches, without TensorFlow (the JAX engine).
 
 See docs/data.md for how to provide each one.
 """
 
-from training.data.pipeline import available_datasets
-from training.data.pipeline import dataset_info
-from training.data.pipeline import make_dataset
-from training.data.source import DatasetError
-from training.data.source import DatasetInfo
+import importlib
+
+from training.data.info import DatasetError
+from training.data.info import DatasetInfo
+
+# The tf.data pipeline imports TensorFlow: it loads on first use, so that `training.data.arrays`
+# (the JAX engine's NumPy input) imports on machines without TensorFlow.
+_PIPELINE = ("available_datasets", "dataset_info", "make_dataset")
 
 __all__ = ["DatasetError", "DatasetInfo", "available_datasets", "dataset_info", "make_dataset"]
+
+
+def __getattr__(name):
+    if name in _PIPELINE:
+        return getattr(importlib.import_module("training.data.pipeline"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

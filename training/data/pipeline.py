@@ -18,7 +18,6 @@ See docs/data.md for how to provide each one.
 import difflib
 import functools
 import logging
-import numbers
 import os
 
 import tensorflow as tf
@@ -27,15 +26,12 @@ from training.data import fashion_mnist
 from training.data import image_folder
 from training.data import photos
 from training.data import tfds_source
+from training.data.info import LUMA_WEIGHTS
+from training.data.info import check_arguments
 from training.data.source import DatasetError
 from training.data.source import ReadRequest
 
 logger = logging.getLogger(__name__)
-
-MIN_RESOLUTION, MAX_RESOLUTION = 16, 512
-# ITU-R BT.601 luma. They sum to exactly 1, so white stays white (tf.image.rgb_to_grayscale's
-# 0.2989 + 0.587 + 0.114 turns 255 into 254.97).
-LUMA_WEIGHTS = (0.299, 0.587, 0.114)
 
 _BUILT_IN = {
     "fashion_mnist": fashion_mnist.find_source,
@@ -146,7 +142,7 @@ def make_dataset(
     >>> images.shape, labels.shape
     (TensorShape([8, 32, 32, 3]), TensorShape([8]))
     """
-    _check_arguments(
+    check_arguments(
         resolution=resolution,
         batch_size=batch_size,
         channels=channels,
@@ -205,33 +201,6 @@ def _center_square(image):
     side = tf.minimum(shape[0], shape[1])
     top, left = (shape[0] - side) // 2, (shape[1] - side) // 2
     return image[top : top + side, left : left + side]
-
-
-def _check_arguments(*, resolution, batch_size, channels, seed, initial_step):
-    if not _is_int(resolution) or not MIN_RESOLUTION <= resolution <= MAX_RESOLUTION:
-        raise DatasetError(
-            f"`resolution` must be an integer from {MIN_RESOLUTION} to {MAX_RESOLUTION}. "
-            f"Received: resolution={resolution!r}"
-        )
-    if not _is_int(batch_size) or batch_size < 1:
-        raise DatasetError(
-            f"`batch_size` must be a positive integer. Received: batch_size={batch_size!r}"
-        )
-    if channels not in (None, 1, 3) or isinstance(channels, bool):
-        raise DatasetError(
-            f"`channels` must be 1, 3 or None (the dataset's own). Received: channels={channels!r}"
-        )
-    if not _is_int(seed):
-        raise DatasetError(f"`seed` must be an integer. Received: seed={seed!r}")
-    if not _is_int(initial_step) or initial_step < 0:
-        raise DatasetError(
-            "`initial_step` must be a non-negative integer. "
-            f"Received: initial_step={initial_step!r}"
-        )
-
-
-def _is_int(value):
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def _unknown_name_message(name):

@@ -1,41 +1,18 @@
-"""What every data source shares: the error, the description, and deterministic index streams."""
+"""What every tf.data source shares: the read request, the `Source` and deterministic index streams.
+
+`DatasetError`, `DatasetInfo` and `check_split` live in `training.data.info` (no TensorFlow there,
+for the JAX engine's NumPy input); they are imported here for the sources, which take them from
+this module.
+"""
 
 import dataclasses
 from typing import Callable
 
 import tensorflow as tf
 
-
-class DatasetError(ValueError):
-    """A dataset that cannot be used: unknown, not on this machine, or asked for the wrong way."""
-
-
-@dataclasses.dataclass(frozen=True)
-class DatasetInfo:
-    """What a dataset holds, known without reading its images.
-
-    Attributes:
-        name: the name or folder the dataset was asked for by.
-        channels: channels of the stored images (1 or 3); `make_dataset(channels=None)` keeps them.
-        num_classes: number of classes, 0 when the images have no labels.
-        num_examples: images in the `"train"` split (all splits if it has none): one epoch.
-        native_resolution: side of the stored images when they are all square and of one size,
-            else None.
-        splits: split name -> number of images.
-        description: one line on what the images are.
-        source: where the images come from on this machine (a path, a package, a tfds version).
-        class_names: the label names, in label order; empty when unlabeled or unknown.
-    """
-
-    name: str
-    channels: int
-    num_classes: int
-    num_examples: int
-    native_resolution: int | None
-    splits: dict
-    description: str
-    source: str
-    class_names: tuple = ()
+from training.data.info import DatasetError  # noqa: F401 (the sources import it from here)
+from training.data.info import DatasetInfo
+from training.data.info import check_split  # noqa: F401 (the sources import it from here)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -128,26 +105,3 @@ def with_symbolic_checkpoint(dataset):
     options = tf.data.Options()
     options.experimental_symbolic_checkpoint = True
     return dataset.with_options(options)
-
-
-def check_split(info, split, *, slicing=False):
-    """Return the parts of a split such as `"train"` or `"train+test"`, after checking each one.
-
-    Args:
-        info: the dataset's `DatasetInfo`.
-        split: split names joined by `+`.
-        slicing: whether parts may carry a tensorflow-datasets slice such as `"train[:10%]"`.
-
-    Raises:
-        DatasetError: a part names no split of the dataset.
-    """
-    parts = split.split("+") if isinstance(split, str) else [split]
-    for part in parts:
-        name = part.split("[")[0] if slicing and isinstance(part, str) else part
-        if name not in info.splits:
-            allowed = ", ".join(sorted(info.splits))
-            raise DatasetError(
-                f"Dataset {info.name!r} has no split {part!r}. Received: split={split!r}; "
-                f"available: {allowed} (join several with '+', e.g. 'train+test')."
-            )
-    return parts

@@ -13,6 +13,7 @@ import keras
 import zoo
 from training import config as config_lib
 from training import data
+from training.data.info import heldout_split
 from training.monitoring.summaries import SummaryWriter
 from training.runtime import checkpoints
 from training.runtime.initial_weights import check_init_from
@@ -258,15 +259,6 @@ def _with_model_defaults(config, defaults, channels, logdir):
         if getattr(config, name) is None and name in defaults:
             resolved[name] = defaults[name]
     return dataclasses.replace(config, **resolved)
-
-
-def heldout_split(info):
-    """`(split, shuffle)` of the held-out images: the test split, else a reshuffled train."""
-    for split in ("test", "validation"):
-        if split in info.splits:
-            return split, False
-    # No held-out split: another seed's stream of the training data.
-    return "train", True
 
 
 def _attach_data(trainer, info):

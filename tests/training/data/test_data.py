@@ -11,7 +11,8 @@ import tensorflow as tf
 import tensorflow_datasets as tfds
 
 from training import data
-from training.data import fashion_mnist
+from training.data import fashion_mnist_files
+from training.data import photo_crops
 from training.data import photos
 from training.data.source import ReadRequest
 
@@ -36,10 +37,10 @@ def tiny_idx_dir(tmp_path, monkeypatch):
     for split, first, count in (("train", 0, 16), ("test", 16, 4)):
         values = np.arange(first, first + count, dtype=np.uint8)
         images = np.broadcast_to(values[:, None, None], (count, 28, 28)).copy()
-        images_file, labels_file = fashion_mnist.IDX_FILES[split]
+        images_file, labels_file = fashion_mnist_files.IDX_FILES[split]
         write_idx(tmp_path / images_file, images)
         write_idx(tmp_path / labels_file, values % 10)
-    monkeypatch.setattr(fashion_mnist, "DEBIAN_DIR", str(tmp_path))
+    monkeypatch.setattr(fashion_mnist_files, "DEBIAN_DIR", str(tmp_path))
     return tmp_path
 
 
@@ -82,7 +83,7 @@ def test_embedded_dataset_yields_model_images():
 
 
 def test_native_resolution_keeps_the_stored_pixels_in_order():
-    images, labels = fashion_mnist.load_embedded()
+    images, labels = fashion_mnist_files.load_embedded()
     dataset = data.make_dataset(
         "fashion_mnist_embedded", resolution=28, batch_size=5, shuffle=False, repeat=False
     )
@@ -111,19 +112,19 @@ def test_fashion_mnist_reads_idx_files_in_order(tiny_idx_dir):
 
 
 @pytest.mark.skipif(
-    not os.path.isdir(fashion_mnist.DEBIAN_DIR), reason="Debian's dataset-fashion-mnist is absent"
+    not os.path.isdir(fashion_mnist_files.DEBIAN_DIR), reason="Debian's dataset-fashion-mnist is absent"
 )
 def test_real_debian_files_give_the_full_dataset():
     info = data.dataset_info("fashion_mnist")
     assert info.splits == {"train": 60_000, "test": 10_000}
-    images = fashion_mnist.read_idx(
-        os.path.join(fashion_mnist.DEBIAN_DIR, fashion_mnist.IDX_FILES["test"][0])
+    images = fashion_mnist_files.read_idx(
+        os.path.join(fashion_mnist_files.DEBIAN_DIR, fashion_mnist_files.IDX_FILES["test"][0])
     )
-    np.testing.assert_array_equal(images, fashion_mnist.load_embedded()[0])
+    np.testing.assert_array_equal(images, fashion_mnist_files.load_embedded()[0])
 
 
 def test_fashion_mnist_falls_back_to_the_bundled_images(tmp_path, monkeypatch):
-    monkeypatch.setattr(fashion_mnist, "DEBIAN_DIR", str(tmp_path))
+    monkeypatch.setattr(fashion_mnist_files, "DEBIAN_DIR", str(tmp_path))
     info = data.dataset_info("fashion_mnist", data_dir=tmp_path)
     assert "bundled" in info.source and info.num_examples == 10_000
 
@@ -131,7 +132,7 @@ def test_fashion_mnist_falls_back_to_the_bundled_images(tmp_path, monkeypatch):
 def test_read_idx_reads_big_endian_integers(tmp_path):
     array = np.array([[1, -2, 70_000], [3, 4, -5]], np.int32)
     write_idx(tmp_path / "values.gz", array)
-    np.testing.assert_array_equal(fashion_mnist.read_idx(tmp_path / "values.gz"), array)
+    np.testing.assert_array_equal(fashion_mnist_files.read_idx(tmp_path / "values.gz"), array)
 
 
 @pytest.mark.parametrize(
@@ -144,7 +145,7 @@ def test_read_idx_reads_big_endian_integers(tmp_path):
 def test_read_idx_rejects_malformed_files(tmp_path, content, message):
     (tmp_path / "bad").write_bytes(content)
     with pytest.raises(data.DatasetError, match=message):
-        fashion_mnist.read_idx(tmp_path / "bad")
+        fashion_mnist_files.read_idx(tmp_path / "bad")
 
 
 def test_photos_are_random_crops_at_the_resolution():
@@ -160,7 +161,7 @@ def test_photos_are_random_crops_at_the_resolution():
 
 
 def test_photo_crops_are_square_and_never_upsampled():
-    shapes = {photo.shape[:2] for photo in photos.load_photos()}
+    shapes = {photo.shape[:2] for photo in photo_crops.load_photos()}
     request = ReadRequest(split="train", resolution=256, seed=3, repeat=False)
     crops = photos.source().read(request)
     for image, _ in crops.take(40):
@@ -362,9 +363,9 @@ def test_dataset_info_reads_no_images(monkeypatch, tiny_idx_dir):
         raise AssertionError("dataset_info read images")
 
     for module, function in [
-        (fashion_mnist, "_load_idx_split"),
-        (fashion_mnist, "load_embedded"),
-        (photos, "load_photos"),
+        (fashion_mnist_files, "load_idx_split"),
+        (fashion_mnist_files, "load_embedded"),
+        (photo_crops, "load_photos"),
     ]:
         monkeypatch.setattr(module, function, fail)
     for name in data.available_datasets():
