@@ -9,6 +9,7 @@ Every family is registered once per attention kind ("softmax", "refined", "effic
 """
 
 from zoo.autoencoder import Autoencoder
+from zoo.presets import PresetError, from_preset, list_presets, save_preset
 from zoo.registry import create, list_models, register, register_family
 from zoo.sagan import SAGAN, SAGANDiscriminator, SAGANGenerator
 
@@ -17,8 +18,12 @@ __all__ = [
     "SAGAN",
     "SAGANDiscriminator",
     "SAGANGenerator",
+    "PresetError",
     "create",
+    "from_preset",
+    "list_presets",
     "list_models",
     "register",
     "register_family",
+    "save_preset",
 ]

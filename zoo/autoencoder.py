@@ -187,6 +187,12 @@ class Autoencoder(keras.Model):
         self.pool_key_value = pool_key_value
         self.sync_batch_norm = sync_batch_norm
 
+    def networks(self):
+        """`{role: keras.Model}`: what is trained and saved (`zoo.presets`).
+
+        A method, not a property: Keras's weight saving walks an object's attributes."""
+        return {"autoencoder": self}
+
     @property
     def defaults(self):
         """Training defaults: Adam learning rate and betas."""

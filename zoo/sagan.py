@@ -100,6 +100,12 @@ class SAGAN:
         self.pool_key_value = pool_key_value
         self.sync_batch_norm = sync_batch_norm
 
+    def networks(self):
+        """`{role: keras.Model}`: what is trained and saved (`zoo.presets`).
+
+        A method, not a property: Keras's weight saving walks an object's attributes."""
+        return {"generator": self.generator, "discriminator": self.discriminator}
+
     @property
     def defaults(self):
         """Training defaults: Adam learning rates and betas, discriminator steps per G step."""
