@@ -48,18 +48,9 @@ def _step(form, pass_name, inputs_shape, dtype, jit_compile, seed):
 
 
 def run_layer_case(
-    form,
-    pass_name,
-    resolution,
-    batch_size,
-    channels,
-    dtype="float32",
-    repeats=10,
-    warmup=2,
-    max_timing_s=30.0,
-    jit_compile=False,
-    seed=0,
-):
+    form, pass_name, resolution, batch_size, channels, dtype="float32", repeats=10, warmup=2,
+    max_timing_s=30.0, jit_compile=False, seed=0,
+):  # fmt: skip
     """Builds one block and measures one pass over a random batch. Runs in the child process.
 
     Args:
@@ -84,26 +75,12 @@ def run_layer_case(
 
 
 def run_comparison_case(
-    forms,
-    pass_name,
-    resolution,
-    batch_size,
-    channels,
-    dtype="float32",
-    rounds=10,
-    warmup=2,
-    max_timing_s=30.0,
-    jit_compile=False,
-    seed=0,
-):
-    """Builds a block of each form and times the two steps of each of `RATIOS` in interleaved
-    rounds. Runs in the child process.
-
-    Args:
-        forms: the forms to compare (names from `FORMS`).
-        rounds: the most interleaved rounds of each ratio; `max_timing_s` bounds their time.
-        pass_name, resolution, batch_size, channels, dtype, warmup, jit_compile, seed: see
-            `run_layer_case` (`warmup` untimed calls of every form).
+    forms, pass_name, resolution, batch_size, channels, dtype="float32", rounds=10, warmup=2,
+    max_timing_s=30.0, jit_compile=False, seed=0,
+):  # fmt: skip
+    """Builds a block of each of `forms` and times the two steps of each of `RATIOS` in
+    interleaved rounds (at most `rounds`, within `max_timing_s`; the other arguments as
+    `run_layer_case`). Runs in the child process.
 
     Returns:
         `{"ratios": ...}`, what `benchmarks.harness.interleave.compare_pairs` returns for
@@ -112,40 +89,25 @@ def run_comparison_case(
     keras.utils.set_random_seed(seed)
     shape = (batch_size, resolution, resolution, channels)
     steps = {form: _step(form, pass_name, shape, dtype, jit_compile, seed) for form in forms}
-    ratios = compare_pairs(
-        steps, RATIOS, rounds=rounds, warmup=warmup, max_seconds=max_timing_s
-    )
-    return {"ratios": ratios}
-
-
-def _params(pass_name, resolution, batch_size, channels, settings):
-    return {
-        "pass_name": pass_name,
-        "resolution": resolution,
-        "batch_size": batch_size,
-        "channels": channels,
-        **settings,
-    }
+    return {"ratios": compare_pairs(steps, RATIOS, rounds=rounds, warmup=warmup,
+                                    max_seconds=max_timing_s)}  # fmt: skip
 
 
 def layer_case(form, pass_name, resolution, batch_size, channels, **settings):
-    """The harness `Case` that runs `run_layer_case` with these arguments.
-
-    Args:
-        form, pass_name, resolution, batch_size, channels: see `run_layer_case`.
-        **settings: the other arguments of `run_layer_case`.
-    """
+    """The harness `Case` of `run_layer_case` (`settings`: its other arguments)."""
     _check(form, pass_name)
-    params = {"form": form, **_params(pass_name, resolution, batch_size, channels, settings)}
+    params = {"form": form, "pass_name": pass_name, "resolution": resolution,
+              "batch_size": batch_size, "channels": channels, **settings}  # fmt: skip
     name = f"{form} {pass_name} {resolution}x{resolution} batch {batch_size} C {channels}"
     return Case(f"{__name__}:run_layer_case", params, name)
 
 
 def comparison_case(forms, pass_name, resolution, batch_size, channels, **settings):
-    """The harness `Case` that runs `run_comparison_case` with these arguments."""
+    """The harness `Case` of `run_comparison_case` (`settings`: its other arguments)."""
     for form in forms:
         _check(form, pass_name)
-    params = {"forms": list(forms), **_params(pass_name, resolution, batch_size, channels, settings)}
+    params = {"forms": list(forms), "pass_name": pass_name, "resolution": resolution,
+              "batch_size": batch_size, "channels": channels, **settings}  # fmt: skip
     name = (
         f"interleaved {'/'.join(forms)} {pass_name} {resolution}x{resolution} "
         f"batch {batch_size} C {channels}"

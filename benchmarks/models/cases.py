@@ -34,30 +34,20 @@ def _raise(message):
 
 
 def build_trainer(
-    model,
-    resolution,
-    batch_size,
-    ch,
-    logdir,
-    model_args=None,
-    seed=0,
-    precision="float32",
+    model, resolution, batch_size, ch, logdir, model_args=None, seed=0, precision="float32",
     jit_compile=False,
-):
-    """Builds the trainer of `python -m training.run` for these options, on one device.
+):  # fmt: skip
+    """Builds the trainer of `python -m training.run` for these options, on one device (the
+    benchmark measures the model, not a distribution strategy).
 
     Args:
-        model: a zoo model name, e.g. `"sagan_refined"`.
-        resolution: image side in pixels.
-        batch_size: images per step.
-        ch: the model's width (zoo argument `ch`).
+        model, resolution, batch_size, ch, seed: the run's `--model`, `--resolution`,
+            `--batch-size`, `--ch` and `--seed`, e.g. `"sagan_refined"`, 64, 8, 16, 0.
         logdir: the run's logdir; building writes nothing there.
         model_args: further `zoo.create` arguments (`--model-arg`), e.g.
             `{"attention_resolution": 64}`.
-        seed: the run's seed.
-        precision: the run's `--precision` (Keras dtype policy): `"float32"`,
-            `"mixed_float16"` or `"mixed_bfloat16"`.
-        jit_compile: the run's `--jit-compile`: the training step compiled with XLA.
+        precision, jit_compile: the run's `--precision` (a Keras dtype policy) and
+            `--jit-compile` (XLA).
 
     Returns:
         The `GANTrainer` or `ReconstructionTrainer`, its model and optimizers built.
@@ -66,22 +56,11 @@ def build_trainer(
         ValueError: an option the run would reject, with `training.run`'s message.
     """
     config = TrainConfig(
-        model=model,
-        dataset=NOMINAL_DATASET,
-        resolution=resolution,
-        channels=3,
-        batch_size=batch_size,
-        steps=1,
-        seed=seed,
-        ch=ch,
-        model_args=dict(model_args or {}),
-        # One device: the benchmark measures the model, not a distribution strategy.
-        strategy="default",
-        quiet=True,
-        logdir=logdir,
-        precision=precision,
+        model=model, dataset=NOMINAL_DATASET, resolution=resolution, channels=3,
+        batch_size=batch_size, steps=1, seed=seed, ch=ch, model_args=dict(model_args or {}),
+        strategy="default", quiet=True, logdir=logdir, precision=precision,
         jit_compile=bool(jit_compile),
-    )
+    )  # fmt: skip
     trainer = prepare(config, error=_raise).trainer
     trainer.reset_state()
     return trainer
@@ -134,31 +113,16 @@ def describe_model(trainer):
         parameters += network.count_params()
         for layer in attention_layers(network):
             side = layer.input.shape[1]
-            positions = side * side
-            blocks.append(
-                {
-                    "name": layer.name,
-                    "side": side,
-                    "positions": positions,
-                    "key_positions": positions // 4 if layer.pool_key_value else positions,
-                }
-            )
+            pooled = layer.pool_key_value
+            blocks.append({"name": layer.name, "side": side, "positions": side * side,
+                           "key_positions": side * side // 4 if pooled else side * side})  # fmt: skip
     return {"parameters": parameters, "attention_blocks": blocks}
 
 
 def run_training_step_case(
-    model,
-    resolution,
-    batch_size,
-    ch,
-    model_args=None,
-    repeats=10,
-    warmup=2,
-    max_timing_s=30.0,
-    seed=0,
-    precision="float32",
-    jit_compile=False,
-):
+    model, resolution, batch_size, ch, model_args=None, repeats=10, warmup=2, max_timing_s=30.0,
+    seed=0, precision="float32", jit_compile=False,
+):  # fmt: skip
     """Builds one run and times its training steps. Runs in the harness's child process.
 
     The first warm-up step traces and compiles the step; the resident memory once the trainer
@@ -191,17 +155,9 @@ RATIOS = (("refined", "none"), ("softmax", "refined"))
 
 
 def run_comparison_case(
-    models,
-    resolution,
-    batch_size,
-    ch,
-    rounds=10,
-    warmup=2,
-    max_timing_s=30.0,
-    seed=0,
-    precision="float32",
-    jit_compile=False,
-):
+    models, resolution, batch_size, ch, rounds=10, warmup=2, max_timing_s=30.0, seed=0,
+    precision="float32", jit_compile=False,
+):  # fmt: skip
     """Builds one run per model and times the two steps of each of `RATIOS` in interleaved
     rounds. Runs in the harness's child process.
 
@@ -236,17 +192,9 @@ def option_name(precision, jit_compile):
 
 
 def run_options_case(
-    model,
-    resolution,
-    batch_size,
-    ch,
-    options,
-    model_args=None,
-    rounds=10,
-    warmup=2,
-    max_timing_s=30.0,
-    seed=0,
-):
+    model, resolution, batch_size, ch, options, model_args=None, rounds=10, warmup=2,
+    max_timing_s=30.0, seed=0,
+):  # fmt: skip
     """Builds one run of `model` per option and times each option's step against the
     default's (float32, no XLA) in interleaved rounds. Runs in the harness's child process.
 

@@ -115,23 +115,11 @@ def training_step_case(
     model, resolution, batch_size, ch, model_args, precision="float32", jit_compile=False,
     **settings,
 ):  # fmt: skip
-    """The harness `Case` that times `model`'s training step (see `cases`).
-
-    Args:
-        model, resolution, batch_size, ch, model_args, precision, jit_compile: see
-            `benchmarks.models.cases.run_training_step_case`.
-        **settings: its other arguments (`repeats`, `warmup`, `max_timing_s`, `seed`).
-    """
-    params = {
-        "model": model,
-        "resolution": resolution,
-        "batch_size": batch_size,
-        "ch": ch,
-        "model_args": model_args,
-        "precision": precision,
-        "jit_compile": jit_compile,
-        **settings,
-    }
+    """The harness `Case` of `benchmarks.models.cases.run_training_step_case` (its arguments;
+    `settings`: `repeats`, `warmup`, `max_timing_s`, `seed`)."""
+    params = {"model": model, "resolution": resolution, "batch_size": batch_size, "ch": ch,
+              "model_args": model_args, "precision": precision, "jit_compile": jit_compile,
+              **settings}  # fmt: skip
     where = ", ".join(f"{key}={value}" for key, value in model_args.items())
     name = (
         f"{model} {resolution}px batch {batch_size} {option_label(precision, jit_compile)}"
@@ -157,25 +145,18 @@ def sweep_entries(
     entries = []
     for resolution in sorted(set(resolutions)):
         for precision, jit_compile in options:
-            option = {"precision": precision, "jit_compile": jit_compile}
             for model in models:
-                family = family_of(model)
+                placed = {}  # placement -> the first config that puts the attention there
                 if attention_of(model) == NO_ATTENTION:
+                    placed[None] = NO_ATTENTION
+                for config in [] if placed else configs:
+                    placed.setdefault(placement(family_of(model), resolution, config), config)
+                for where, config in placed.items():
+                    args = {} if where is None else zoo_arguments(family_of(model), *where)
                     case = training_step_case(
-                        model, resolution, batch_size, ch, {}, **option, **settings
-                    )
-                    entries.append((NO_ATTENTION, case))
-                    continue
-                placed = set()
-                for config in configs:
-                    where = placement(family, resolution, config)
-                    if where in placed:
-                        continue
-                    placed.add(where)
-                    args = zoo_arguments(family, *where)
-                    case = training_step_case(
-                        model, resolution, batch_size, ch, args, **option, **settings
-                    )
+                        model, resolution, batch_size, ch, args, precision, jit_compile,
+                        **settings,
+                    )  # fmt: skip
                     entries.append((config, case))
     return entries
 
@@ -188,6 +169,15 @@ def where_attention(model_args):
     return side, model_args["pool_key_value"]
 
 
+def config_of(model, resolution, model_args):
+    """The name in `CONFIGS` of the placement of `model_args` (`NO_ATTENTION` without one)."""
+    where = where_attention(model_args)
+    if where == (None, None):
+        return NO_ATTENTION
+    family = family_of(model)
+    return next((c for c in CONFIGS if where == placement(family, resolution, c)), None)
+
+
 def case_fields(config, case):
     """What a case is: its model, options and attention placement, as a flat dict.
 
@@ -198,21 +188,16 @@ def case_fields(config, case):
     side, pooled = where_attention(params["model_args"])
     positions = side * side if side else None
     return {
-        "model": params["model"],
-        "family": family_of(params["model"]),
-        "attention": attention_of(params["model"]),
-        "config": config,
-        "resolution": params["resolution"],
-        "batch_size": params["batch_size"],
-        "ch": params["ch"],
-        "precision": option_of(params)[0],
-        "jit_compile": option_of(params)[1],
-        "model_args": params["model_args"],
-        "attention_side": side,
-        "pool_key_value": pooled,
-        "positions": positions,
-        "key_positions": positions // 4 if pooled else positions,
-    }
+        **_model_fields(params["model"]), "config": config,
+        **{key: params[key] for key in ("resolution", "batch_size", "ch")},
+        "precision": option_of(params)[0], "jit_compile": option_of(params)[1],
+        "model_args": params["model_args"], "attention_side": side, "pool_key_value": pooled,
+        "positions": positions, "key_positions": positions // 4 if pooled else positions,
+    }  # fmt: skip
+
+
+def _model_fields(model):
+    return {"model": model, "family": family_of(model), "attention": attention_of(model)}
 
 
 def make_record(config, case, result):
@@ -227,40 +212,26 @@ def _row_key(record):
 
 
 def comparison_cases(records, *, rounds, warmup, max_timing_s, seed=0):
-    """Per (family, resolution, placement): the softmax, refined and no-attention models whose
-    own case ran, in one harness `Case` timing their steps in interleaved rounds.
-
-    Args:
-        records: the sweep's records (`make_record`).
-        rounds, warmup, max_timing_s, seed: see `benchmarks.models.cases.run_comparison_case`.
-    """
+    """Per (family, resolution, placement, option): the softmax, refined and no-attention models
+    whose own case ran (refined and one other at least), in one harness `Case` timing their
+    steps in interleaved rounds (`benchmarks.models.cases.run_comparison_case`)."""
     by_key = {(*_row_key(r), r["attention"]): r for r in records if r["status"] == "OK"}
     cases = []
-    for family, resolution, config, precision, jit in dict.fromkeys(map(_row_key, records)):
-        if config == NO_ATTENTION:
-            continue
+    for key in dict.fromkeys(map(_row_key, records)):
+        family, resolution, config, precision, jit = key
         chosen = {}
-        for kind in KINDS:
+        for kind in KINDS if config != NO_ATTENTION else ():
             placed = NO_ATTENTION if kind == NO_ATTENTION else config
-            where = (family, resolution, placed, precision, jit, kind)
-            if where in by_key:
-                chosen[kind] = (by_key[where]["model"], by_key[where]["model_args"])
+            record = by_key.get((family, resolution, placed, precision, jit, kind))
+            if record is not None:
+                chosen[kind] = (record["model"], record["model_args"])
         if len(chosen) < 2 or "refined" not in chosen:
             continue
-        key = (family, resolution, config, precision, jit)
         first = next(r for r in records if _row_key(r) == key)
-        params = {
-            "models": chosen,
-            "resolution": resolution,
-            "batch_size": first["batch_size"],
-            "ch": first["ch"],
-            "precision": precision,
-            "jit_compile": jit,
-            "rounds": rounds,
-            "warmup": warmup,
-            "max_timing_s": max_timing_s,
-            "seed": seed,
-        }
+        params = {"models": chosen, "resolution": resolution, "batch_size": first["batch_size"],
+                  "ch": first["ch"], "precision": precision, "jit_compile": jit,
+                  "rounds": rounds, "warmup": warmup, "max_timing_s": max_timing_s,
+                  "seed": seed}  # fmt: skip
         name = (
             f"interleaved {'/'.join(chosen)} {family} {resolution}px {config} "
             f"{option_label(precision, jit)}"
@@ -273,24 +244,17 @@ def comparison_records(cases, results):
     """One record per comparison: family, resolution, placement, models, interleaved metrics."""
     records = []
     for case, result in zip(cases, results):
-        models = case.params["models"]
-        family = family_of(next(iter(models.values()))[0])
-        config_args = models.get("refined", models.get("softmax"))[1]
-        config = next(
-            (c for c in CONFIGS if where_attention(config_args) ==
-             placement(family, case.params["resolution"], c)), None,
-        )  # fmt: skip
+        params, models = case.params, case.params["models"]
+        model, model_args = models.get("refined", models.get("softmax"))
         records.append(
             {
-                "family": family,
-                "resolution": case.params["resolution"],
-                "config": config,
-                "precision": option_of(case.params)[0],
-                "jit_compile": option_of(case.params)[1],
+                "family": family_of(model), "resolution": params["resolution"],
+                "config": config_of(model, params["resolution"], model_args),
+                "precision": option_of(params)[0], "jit_compile": option_of(params)[1],
                 "models": {kind: model for kind, (model, _) in models.items()},
                 **result.as_record(),
             }
-        )
+        )  # fmt: skip
     return records
 
 
@@ -310,21 +274,16 @@ def summary_rows(records, comparisons=()):
         if config == NO_ATTENTION:
             continue
         kinds = {kind: by_key.get((*key, kind)) for kind in KINDS[:2]}
-        none_key = (family, resolution, NO_ATTENTION, precision, jit, NO_ATTENTION)
-        kinds["none"] = by_key.get(none_key)
+        kinds["none"] = by_key.get((family, resolution, NO_ATTENTION, precision, jit, "none"))
         placed = next(r for r in kinds.values() if r is not None)
         rows.append(
             {
-                "family": family,
-                "resolution": resolution,
-                "config": config,
-                "precision": precision,
-                "jit_compile": jit,
+                "family": family, "resolution": resolution, "config": config,
+                "precision": precision, "jit_compile": jit,
                 **{key: placed[key] for key in _PLACEMENT_KEYS},
-                **kinds,
-                "ratios": ratios.get(key, {}),
+                **kinds, "ratios": ratios.get(key, {}),
             }
-        )
+        )  # fmt: skip
     order = {config: index for index, config in enumerate(CONFIGS)}
     precisions = {precision: index for index, precision in enumerate(PRECISIONS)}
     return sorted(
@@ -345,27 +304,18 @@ def options_cases(records, *, rounds, warmup, max_timing_s, seed=0):
     """
     groups = {}
     for record in records:
-        if record["status"] != "OK" or record["attention"] == "softmax":
-            continue
-        key = (record["model"], record["resolution"], record["config"])
-        groups.setdefault(key, {})[option_of(record)] = record
+        if record["status"] == "OK" and record["attention"] != "softmax":
+            key = (record["model"], record["resolution"], record["config"])
+            groups.setdefault(key, {})[option_of(record)] = record
     cases = []
     for (model, resolution, config), by_option in groups.items():
         if DEFAULT_OPTION not in by_option or len(by_option) < 2:
             continue
         first = by_option[DEFAULT_OPTION]
-        params = {
-            "model": model,
-            "resolution": resolution,
-            "batch_size": first["batch_size"],
-            "ch": first["ch"],
-            "model_args": first["model_args"],
-            "options": [list(option) for option in by_option],
-            "rounds": rounds,
-            "warmup": warmup,
-            "max_timing_s": max_timing_s,
-            "seed": seed,
-        }
+        params = {"model": model, "resolution": resolution, "batch_size": first["batch_size"],
+                  "ch": first["ch"], "model_args": first["model_args"],
+                  "options": [list(option) for option in by_option], "rounds": rounds,
+                  "warmup": warmup, "max_timing_s": max_timing_s, "seed": seed}  # fmt: skip
         name = f"interleaved options {model} {resolution}px {config}"
         cases.append(Case(OPTIONS_TARGET, params, name))
     return cases
@@ -373,28 +323,16 @@ def options_cases(records, *, rounds, warmup, max_timing_s, seed=0):
 
 def options_records(cases, results):
     """One record per options comparison: model, resolution, placement, per-option ratios."""
-    records = []
-    for case, result in zip(cases, results):
-        params = case.params
-        side, pooled = where_attention(params["model_args"])
-        config = NO_ATTENTION if side is None else next(
-            (c for c in CONFIGS
-             if (side, pooled) == placement(family_of(params["model"]), params["resolution"], c)),
-            None,
-        )  # fmt: skip
-        records.append(
-            {
-                "model": params["model"],
-                "family": family_of(params["model"]),
-                "attention": attention_of(params["model"]),
-                "resolution": params["resolution"],
-                "config": config,
-                "batch_size": params["batch_size"],
-                "ch": params["ch"],
-                **result.as_record(),
-            }
-        )
-    return records
+    return [
+        {
+            **_model_fields(case.params["model"]), "resolution": case.params["resolution"],
+            "config": config_of(case.params["model"], case.params["resolution"],
+                                case.params["model_args"]),
+            "batch_size": case.params["batch_size"], "ch": case.params["ch"],
+            **result.as_record(),
+        }
+        for case, result in zip(cases, results)
+    ]  # fmt: skip
 
 
 QUICKSTART_TARGET = "benchmarks.models.cases:run_quickstart_case"
