@@ -175,7 +175,9 @@ def main(argv=None):
     """
     parser = build_parser()
     config, verbose = parse_config(parser, argv)
-    _use_tensorflow_backend(parser)
+    engine = _engine(parser, config)
+    if engine == "jax":
+        return _train_on_jax(parser, config)
     quiet.import_tensorflow(verbose)  # before the imports below, which start TensorFlow
     from training.runtime import CheckpointError
     from training.runtime import prepare
@@ -187,13 +189,30 @@ def main(argv=None):
         return 1
 
 
-def _use_tensorflow_backend(parser):
-    backend = os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    if backend != "tensorflow":
-        parser.error(
-            f"training runs on TensorFlow, but KERAS_BACKEND={backend!r}. Unset it or set it to "
-            f"'tensorflow'."
-        )
+def _engine(parser, config):
+    """The engine KERAS_BACKEND selects (`training.engines`); a resumed run must be its own."""
+    from training import engines
+
+    try:
+        engine = engines.select_engine()
+        if config.resume:
+            engines.check_resume_engine(config.run_logdir(), engine)
+    except engines.EngineError as error:
+        parser.error(str(error))
+    os.environ.setdefault("KERAS_BACKEND", engine)
+    return engine
+
+
+def _train_on_jax(parser, config):
+    """Trains on the JAX engine (no TensorFlow import); bad options end in `parser.error`."""
+    from training.engines.jax.run import prepare
+    from training.families import ConfigurationError
+
+    try:
+        run = prepare(config)
+    except ConfigurationError as error:
+        parser.error(str(error))
+    return run.train()
 
 
 if __name__ == "__main__":
