@@ -4,6 +4,10 @@ import dataclasses
 import json
 import os
 
+from training.choices import CORRUPTIONS
+from training.choices import PRECISIONS
+from training.choices import STRATEGIES
+
 CONFIG_FILENAME = "config.json"
 MODEL_FILENAME = "model.json"
 DATA_FILENAME = "data.json"
@@ -96,7 +100,7 @@ class TrainConfig:
         "tf.distribute strategy: auto = mirrored over all local GPUs when there are several, "
         "else the default strategy; multiworker reads TF_CONFIG",
         "run",
-        choices=("auto", "default", "mirrored", "multiworker"),
+        choices=STRATEGIES,
     )
     quiet: bool = _option(False, "no progress bar", "run")
     precision: str = _option(
@@ -104,7 +108,7 @@ class TrainConfig:
         "Keras dtype policy of the models: mixed_float16 (GPUs) or mixed_bfloat16 compute in "
         "16 bits and keep float32 weights; losses, EMA and metrics stay float32",
         "speed",
-        choices=("float32", "mixed_float16", "mixed_bfloat16"),
+        choices=PRECISIONS,
     )
     jit_compile: bool = _option(
         False, "compile the training step with XLA (docs/training.md says when it pays)", "speed"
@@ -166,7 +170,7 @@ class TrainConfig:
         "what the autoencoder must undo: none, Gaussian noise, masked patches or one large "
         "square hole at a random position (inpainting)",
         "reconstruction",
-        choices=("none", "noise", "mask", "hole"),
+        choices=CORRUPTIONS,
     )
     noise_std: float = _option(
         0.2, "standard deviation of the noise (images in [-1, 1])", "reconstruction"

@@ -31,11 +31,11 @@ import json
 import os
 import re
 
+from training.choices import ATTENTION_KINDS as KINDS
+from training.choices import FAMILIES
 from training.experiments.commands import evaluate_command
 from training.experiments.commands import training_command
 
-KINDS = ("softmax", "refined", "efficient", "none")
-FAMILIES = ("sagan", "autoencoder")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 

@@ -5,7 +5,7 @@ import re
 
 import tensorflow as tf
 
-STRATEGIES = ("auto", "default", "mirrored", "multiworker")
+from training.choices import STRATEGIES
 
 
 def create_strategy(name="auto"):

@@ -2,7 +2,8 @@
 
 import tensorflow as tf
 
-CORRUPTIONS = ("none", "noise", "mask", "hole")
+from training.choices import CORRUPTIONS
+
 # Side of the square patches the mask hides.
 MASK_PATCH = 4
 

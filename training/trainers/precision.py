@@ -13,7 +13,7 @@ import contextlib
 
 import keras
 
-PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+from training.choices import PRECISIONS
 
 
 def _check(precision):
