@@ -4,13 +4,19 @@
 - `attention_pictures`: what each attention layer of a model attends to, as pictures.
 """
 
-from training.monitoring.attention_pictures import AttentionProbe
-from training.monitoring.attention_pictures import attention_layers
-from training.monitoring.attention_pictures import attention_picture
-from training.monitoring.summaries import SummaryWriter
-from training.monitoring.summaries import image_grid
-from training.monitoring.summaries import to_uint8
-from training.monitoring.summaries import write_png
+import importlib
+
+# Loaded on first use: `attention_pictures` (TF-free, used by the JAX engine) must not start
+# TensorFlow through `summaries`.
+_WHERE = {
+    "AttentionProbe": "training.monitoring.attention_pictures",
+    "attention_layers": "training.monitoring.attention_pictures",
+    "attention_picture": "training.monitoring.attention_pictures",
+    "SummaryWriter": "training.monitoring.summaries",
+    "image_grid": "training.monitoring.summaries",
+    "to_uint8": "training.monitoring.summaries",
+    "write_png": "training.monitoring.summaries",
+}
 
 __all__ = [
     "AttentionProbe",
@@ -21,3 +27,9 @@ __all__ = [
     "to_uint8",
     "write_png",
 ]
+
+
+def __getattr__(name):
+    if name in _WHERE:
+        return getattr(importlib.import_module(_WHERE[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -11,23 +11,29 @@
 - `loop` also stops a run whose losses or weights stop being finite (`TrainingDiverged`).
 """
 
-from training.runtime.checkpoints import CheckpointError
-from training.runtime.checkpoints import RunCheckpoint
-from training.runtime.checkpoints import find_checkpoints
-from training.runtime.checkpoints import latest_checkpoint
-from training.runtime.checkpoints import readable_checkpoint
-from training.runtime.checkpoints import restore_objects
-from training.runtime.loop import TrainingDiverged
-from training.runtime.loop import fit
-from training.runtime.prepared_run import PreparedRun
-from training.runtime.prepared_run import heldout_split
-from training.runtime.prepared_run import prepare
-from training.runtime.progress import ProgressBar
-from training.runtime.saved_run import SavedRun
-from training.runtime.saved_run import load_saved_run
-from training.runtime.strategy import STRATEGIES
-from training.runtime.strategy import create_strategy
-from training.runtime.strategy import worker_index
+import importlib
+
+# Loaded on first use: the TensorFlow modules stay unimported for the TF-free ones (`lock`,
+# `progress`) that the JAX engine imports.
+_WHERE = {
+    "CheckpointError": "training.runtime.checkpoints",
+    "RunCheckpoint": "training.runtime.checkpoints",
+    "find_checkpoints": "training.runtime.checkpoints",
+    "latest_checkpoint": "training.runtime.checkpoints",
+    "readable_checkpoint": "training.runtime.checkpoints",
+    "restore_objects": "training.runtime.checkpoints",
+    "TrainingDiverged": "training.runtime.loop",
+    "fit": "training.runtime.loop",
+    "PreparedRun": "training.runtime.prepared_run",
+    "heldout_split": "training.runtime.prepared_run",
+    "prepare": "training.runtime.prepared_run",
+    "ProgressBar": "training.runtime.progress",
+    "SavedRun": "training.runtime.saved_run",
+    "load_saved_run": "training.runtime.saved_run",
+    "STRATEGIES": "training.runtime.strategy",
+    "create_strategy": "training.runtime.strategy",
+    "worker_index": "training.runtime.strategy",
+}
 
 __all__ = [
     "STRATEGIES",
@@ -48,3 +54,9 @@ __all__ = [
     "restore_objects",
     "worker_index",
 ]
+
+
+def __getattr__(name):
+    if name in _WHERE:
+        return getattr(importlib.import_module(_WHERE[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

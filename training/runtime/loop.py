@@ -6,9 +6,8 @@ import signal
 import threading
 import time
 
-import tensorflow as tf
-
-from training.runtime import checkpoints
+# TensorFlow and the TF checkpoints load in the functions that use them: the JAX engine shares
+# this module's TF-free parts (signals, data wait, divergence) on machines without TensorFlow.
 
 
 class TrainingDiverged(RuntimeError):
@@ -32,6 +31,8 @@ def non_finite_logs(logs):
 
 def non_finite_variables(objects):
     """Names of the float variables of `objects` (models, optimizers) holding NaN or inf."""
+    import tensorflow as tf
+
     names = []
     for item in objects.values():
         for variable in getattr(item, "variables", ()):
@@ -43,6 +44,8 @@ def non_finite_variables(objects):
 
 
 def _diverged(what, step, trainer, checkpoint):
+    from training.runtime import checkpoints
+
     found = checkpoints.checkpoints_in(checkpoint.directory)
     last_good = found[0] if found else None
     kept = (
@@ -61,6 +64,10 @@ def _diverged(what, step, trainer, checkpoint):
 
 def _save(trainer, checkpoint, step):
     """Saves a checkpoint unless a weight is non-finite (then raises `TrainingDiverged`)."""
+    import tensorflow as tf
+
+    from training.runtime import checkpoints
+
     bad = non_finite_variables(trainer.checkpoint_objects())
     if bad:
         shown = ", ".join(bad[:3]) + (f" and {len(bad) - 3} more" if len(bad) > 3 else "")

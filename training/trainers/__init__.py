@@ -8,20 +8,26 @@
 - `precision`: `--precision`, the models' dtype policy and the loss scaling of float16.
 """
 
-from training.trainers.base import Trainer
-from training.trainers.corruption import CORRUPTIONS
-from training.trainers.corruption import corrupt
-from training.trainers.ema import ExponentialMovingAverage
-from training.trainers.gan import GANTrainer
-from training.trainers.gan import fixed_generator_inputs
-from training.trainers.image_metrics import psnr
-from training.trainers.image_metrics import ssim
-from training.trainers.losses import hinge_discriminator_loss
-from training.trainers.losses import hinge_generator_loss
-from training.trainers.losses import reconstruction_loss
-from training.trainers.reconstruction import ReconstructionTrainer
-from training.trainers.reconstruction import reconstruct
-from training.trainers.reconstruction import reconstruction_grid
+import importlib
+
+# Loaded on first use: importing `training.trainers.precision` (TF-free, used by the JAX
+# engine) must not start TensorFlow.
+_WHERE = {
+    "Trainer": "training.trainers.base",
+    "CORRUPTIONS": "training.trainers.corruption",
+    "corrupt": "training.trainers.corruption",
+    "ExponentialMovingAverage": "training.trainers.ema",
+    "GANTrainer": "training.trainers.gan",
+    "fixed_generator_inputs": "training.trainers.gan",
+    "psnr": "training.trainers.image_metrics",
+    "ssim": "training.trainers.image_metrics",
+    "hinge_discriminator_loss": "training.trainers.losses",
+    "hinge_generator_loss": "training.trainers.losses",
+    "reconstruction_loss": "training.trainers.losses",
+    "ReconstructionTrainer": "training.trainers.reconstruction",
+    "reconstruct": "training.trainers.reconstruction",
+    "reconstruction_grid": "training.trainers.reconstruction",
+}
 
 __all__ = [
     "CORRUPTIONS",
@@ -39,3 +45,9 @@ __all__ = [
     "reconstruction_loss",
     "ssim",
 ]
+
+
+def __getattr__(name):
+    if name in _WHERE:
+        return getattr(importlib.import_module(_WHERE[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
