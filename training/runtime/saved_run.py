@@ -4,6 +4,7 @@ import dataclasses
 
 import zoo
 from training import config as config_lib
+from training import engines
 from training.runtime import checkpoints
 from training.runtime.checkpoints import CheckpointError
 from training.runtime.loop import non_finite_variables
@@ -69,13 +70,16 @@ def load_saved_run(logdir, checkpoint=None, ema=True, attention=None):
         network, key = model.generator, "ema_generator" if ema else "generator"
     else:
         network, key = model, "autoencoder"
-    path = checkpoint or checkpoints.readable_checkpoint(logdir)
-    if path is None:
-        raise CheckpointError(f"{logdir} holds no checkpoint yet.")
-    checkpoints.restore_objects(path, {key: network})
-    bad = non_finite_variables({key: network})
-    if bad:
+    if engines.engine_of_run(logdir) == "jax":
+        path, others, bad = _restore_jax(logdir, key, network, checkpoint)
+    else:
+        path = checkpoint or checkpoints.readable_checkpoint(logdir)
+        if path is None:
+            raise CheckpointError(f"{logdir} holds no checkpoint yet.")
+        checkpoints.restore_objects(path, {key: network})
+        bad = non_finite_variables({key: network})
         others = [other for other in checkpoints.find_checkpoints(logdir) if other != path]
+    if bad:
         raise CheckpointError(
             f"Checkpoint {path} holds non-finite (NaN or infinite) weights in {bad[0]}"
             + (f" and {len(bad) - 1} more" if len(bad) > 1 else "")
@@ -83,3 +87,14 @@ def load_saved_run(logdir, checkpoint=None, ema=True, attention=None):
             + (f" (found: {', '.join(others)})." if others else ".")
         )
     return SavedRun(config=config, model=model, network=network, checkpoint=path)
+
+
+def _restore_jax(logdir, key, network, checkpoint):
+    """A JAX run's orbax checkpoint (`training.engines.jax.checkpoints.restore_network`)."""
+    from training.engines.jax.checkpoints import CheckpointMismatch
+    from training.engines.jax.checkpoints import restore_network
+
+    try:
+        return restore_network(logdir, key, network, checkpoint)
+    except CheckpointMismatch as problem:
+        raise CheckpointError(str(problem)) from problem

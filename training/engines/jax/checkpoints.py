@@ -114,3 +114,63 @@ def has_checkpoints(logdir):
     if not os.path.isdir(directory):
         return False
     return any(name.split(".", 1)[0].isdigit() for name in os.listdir(directory))
+
+
+def restore_network(logdir, key, network, checkpoint=None):
+    """Restores `network` from checkpoint key `key` (e.g. "ema_generator") of a JAX run.
+
+    What `training.sample`, `training.export` and `training.evaluate` read (through
+    `training.runtime.load_saved_run`).
+
+    Args:
+        logdir: the run's directory.
+        key: a key of `Family.checkpoint_networks` (`Family.saved_network_key`).
+        network: a built Keras model of the run's architecture.
+        checkpoint: a checkpoint folder `<logdir>/checkpoints/<step>`; None for the newest.
+
+    Returns:
+        `(path, others, non_finite)`: the checkpoint read, the run's other checkpoints, and the
+        paths of the restored float weights that are NaN or infinite.
+
+    Raises:
+        CheckpointMismatch: no checkpoint, no such key, or arrays that do not fit `network`.
+    """
+    directory = os.path.join(logdir, CHECKPOINT_DIRNAME)
+    steps = complete_steps(directory)
+    if checkpoint is None:
+        if not steps:
+            raise CheckpointMismatch(f"{logdir} holds no checkpoint yet.")
+        step = steps[-1]
+    else:
+        name = os.path.basename(os.path.normpath(checkpoint))
+        if not name.isdigit() or int(name) not in steps:
+            raise CheckpointMismatch(
+                f"{checkpoint} is not a checkpoint of {logdir}; its checkpoints are "
+                f"{', '.join(os.path.join(directory, str(s)) for s in steps) or 'none'}."
+            )
+        step = int(name)
+    store = CheckpointStore(directory)
+    try:
+        tree, _ = store.restore(step)
+    finally:
+        store.close()
+    values = tree["weights"].get(key)
+    variables = network.weights
+    if values is None or len(values) != len(variables):
+        raise CheckpointMismatch(
+            f"checkpoint {store.path(step)} holds no {len(variables)} weights for {key!r} "
+            f"(keys: {', '.join(tree['weights'])})."
+        )
+    non_finite = []
+    for variable, value in zip(variables, values):
+        value = np.asarray(value)
+        if tuple(value.shape) != tuple(variable.shape):
+            raise CheckpointMismatch(
+                f"{key}/{variable.path} has shape {value.shape} in {store.path(step)} and "
+                f"{tuple(variable.shape)} in the model."
+            )
+        if np.issubdtype(value.dtype, np.floating) and not np.isfinite(value).all():
+            non_finite.append(variable.path)
+        variable.assign(value.astype(variable.dtype))
+    others = [store.path(other) for other in reversed(steps) if other != step]
+    return store.path(step), others, non_finite
