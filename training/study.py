@@ -5,9 +5,11 @@ Runs every cell of the study file (task × attention kind × seed; see
 training.run` (or `training.evaluate`) process at a time, and rewrites the report after each
 cell. Finished runs are skipped and interrupted ones resumed from their checkpoints, so the
 command can be stopped at any moment (Ctrl-C, SIGTERM, the end of a session) and started again
-with the same arguments. Cells that failed are not retried unless `--retry-failed`. The runs'
-logs and records stay in the study's `runs_dir`; checkpoints only while something still needs
-them, so that a study in progress is small enough to commit and continue elsewhere.
+with the same arguments. Cells that failed are not retried unless `--retry-failed`. Each
+finished cell writes `summary.json` (every scalar's curve, its configuration, commands and
+evaluations): that is what git keeps, and the report is built from summaries alone. The raw runs
+(event files, images, logs) stay in the study's `runs_dir`, ignored by git; checkpoints only
+while something still needs them.
 """
 
 import argparse
@@ -25,6 +27,7 @@ examples:
   python -m training.study studies/results.json               # run (or continue) the study
   python -m training.study studies/results.json --list        # what is done, what is left
   python -m training.study studies/results.json --report-only # rewrite docs/results.md
+  python -m training.study studies/results.json --write-summaries  # summarise older runs
 """
 
 
@@ -43,6 +46,11 @@ def build_parser():
     parser.add_argument("--list", action="store_true", help="print each cell's status and exit")
     parser.add_argument(
         "--report-only", action="store_true", help="write the report from the finished cells"
+    )
+    parser.add_argument(
+        "--write-summaries", action="store_true",
+        help="write the summary of every finished cell that has none (runs made before "
+        "summaries existed; needs their event files), then the report",
     )
     parser.add_argument("--retry-failed", action="store_true", help="run failed cells again")
     parser.add_argument(
@@ -84,10 +92,23 @@ def main(argv=None):
         for cell in cells:
             print(f"{cell_status(cell, args.retry_failed):8} {cell.name}")
         return 0
-    if args.report_only:
+    if args.write_summaries:
+        _write_summaries(cells)
+    if args.report_only or args.write_summaries:
         print(f"Wrote {write_report(study, command)}")
         return 0
     return _run(study, cells, args, command)
+
+
+def _write_summaries(cells):
+    from training.experiments.execution import cell_finished
+    from training.experiments.execution import read_record
+    from training.experiments.summary import has_summary
+    from training.experiments.summary import write_summary
+
+    for cell in cells:
+        if cell_finished(cell.directory) and not has_summary(cell.directory):
+            _say(f"Wrote {write_summary(cell, read_record(cell))}")
 
 
 def _run(study, cells, args, command):

@@ -1,7 +1,9 @@
 """Runs a study's cells as child processes: finished work is skipped, interrupted work resumed.
 
 Each cell keeps `cell.json` (one record per process: command, exit code, wall time, peak
-memory) and `log.txt` (the children's output) in its directory. Training runs resume from their
+memory) and `log.txt` (the children's output) in its directory, and once finished its
+`summary.json` (`training.experiments.summary`: what the study commits; the rest is regenerable
+and ignored by git). Training runs resume from their
 own checkpoints (`training.run --resume`), so a study stopped anywhere, by a signal, a crash or
 the end of a session, continues where it stopped when started again. A child dies with its
 parent (it receives SIGTERM, saves a checkpoint and exits), so no orphan keeps a run's lock.
@@ -18,6 +20,9 @@ import time
 
 from training import config as config_lib
 from training.experiments.commands import resume_command
+from training.experiments.summary import has_summary
+from training.experiments.summary import read_summary
+from training.experiments.summary import write_summary
 from training.runtime import checkpoints
 
 RECORD_FILENAME = "cell.json"
@@ -71,25 +76,36 @@ def _write_record(cell, record):
     os.replace(path + ".tmp", path)
 
 
+def cell_finished(directory):
+    """True for a cell with a summary (a clone holds only those) or a finished record."""
+    return has_summary(directory) or bool(_read_record_at(directory).get("finished"))
+
+
 def cell_status(cell, retry_failed=False):
     """`"done"`, `"failed"` (not retried unless asked), `"waiting"` (its source cell is not
     finished) or `"todo"`."""
-    record = read_record(cell)
-    if record.get("finished"):
+    if cell_finished(cell.directory):
         return "done"
-    if record["failed"] and not retry_failed:
+    if read_record(cell)["failed"] and not retry_failed:
         return "failed"
-    if cell.needs and not _read_record_at(cell.needs).get("finished"):
+    if cell.needs and not cell_finished(cell.needs):
         return "waiting"
     return "todo"
 
 
 def recorded_data_sources(cells):
-    """`{source: logdir}` of the data sources the cells' runs recorded (`data.json`)."""
+    """`{source: logdir}` of the data sources the cells' runs recorded (`data.json`, or the
+    summary's copy of it where the run directory is not here)."""
     sources = {}
     for cell in cells:
+        summary = read_summary(cell)
         for step in cell.steps:
-            source = step.logdir and config_lib.load_data_source(step.logdir)
+            if not step.logdir:
+                continue
+            source = config_lib.load_data_source(step.logdir)
+            if not source and summary:
+                run = summary["runs"].get(os.path.relpath(step.logdir, cell.directory), {})
+                source = (run.get("data") or {}).get("source")
             if source:
                 sources.setdefault(source, step.logdir)
     return sources
@@ -164,6 +180,8 @@ class CellRunner:
                 return False
         record["finished"] = all(step_done(step) for step in cell.steps)
         _write_record(cell, record)
+        if record["finished"]:
+            write_summary(cell, record)
         return record["finished"]
 
     def _run_step(self, cell, step):

@@ -1,12 +1,11 @@
-"""The study's report: mean ± std over seeds, differences against the seed spread, plots, commands.
+"""The study's report: mean ± std over seeds, paired differences with 95 % intervals, plots.
 
-Everything comes from the runs' own TensorBoard logs (`training.compare.read_scalars`), the
-evaluations' JSON files and the cells' records; nothing is typed in. Text between the
-`<!-- reading -->` and `<!-- /reading -->` markers of an existing report is kept: that is where
-people write what the numbers mean.
+Everything comes from the cells' summaries (`training.experiments.summary`: every scalar's
+curve, the records, the evaluations' JSON), so a clone without event files rebuilds the page;
+nothing is typed in. Text between the `<!-- reading -->` and `<!-- /reading -->` markers of an
+existing report is kept: that is where people write what the numbers mean.
 """
 
-import json
 import os
 import shlex
 
@@ -14,17 +13,21 @@ import numpy as np
 
 from training.compare import HIGHER_IS_BETTER
 from training.compare import SPEED_TAG
-from training.compare import read_scalars
 from training.experiments.execution import cell_status
 from training.experiments.execution import read_record
+from training.experiments.plots import better
+from training.experiments.plots import plot_gamma
+from training.experiments.plots import plot_task
+from training.experiments.statistics import CONFIDENCE
+from training.experiments.statistics import paired_difference
+from training.experiments.statistics import unpaired_difference
+from training.experiments.statistics import verdict
+from training.experiments.summary import read_summary
 
 READING_START, READING_END = "<!-- reading -->", "<!-- /reading -->"
 _NO_READING = "(Not written yet: the study is still running.)"
-
-
-def _gamma(scalars):
-    values = [points[-1][1] for tag, points in scalars.items() if tag.startswith("gamma/")]
-    return float(np.mean(np.abs(values))) if values else float("nan")
+# A conversion cell's metrics: right after the conversion, and after its fine-tuning.
+CONVERTED, FINE_TUNED = "converted", "fine-tuned"
 
 
 def _peak_memory(record, module="training.run"):
@@ -32,41 +35,90 @@ def _peak_memory(record, module="training.run"):
     return max(peaks) if peaks else float("nan")
 
 
-def run_result(logdir, metrics, record):
-    """What the report needs of one finished run: last metric values, curves, speed, memory."""
-    scalars = read_scalars(logdir)
+def _learning_rate_tag(layer, scalars):
+    """The learning-rate scalar of the optimizer that trains the attention layer `layer`."""
+    rates = sorted(tag for tag in scalars if tag.startswith("learning_rate/"))
+    name = layer.split("/", 1)[1]
+    by_network = {"g_": "learning_rate/generator", "d_": "learning_rate/discriminator"}
+    for prefix, tag in by_network.items():
+        if name.startswith(prefix) and tag in rates:
+            return tag
+    return rates[0] if len(rates) == 1 else None
+
+
+def gamma_reach(scalars, layer):
+    """`[(step, Σ learning rate up to step)]`: about the farthest Adam takes γ from its start.
+
+    The logged learning rate is taken as constant between its points.
+    """
+    tag = _learning_rate_tag(layer, scalars)
+    if tag is None:
+        return []
+    reach, total, previous = [], 0.0, 0
+    for step, rate in scalars[tag]:
+        total += rate * (step - previous)
+        previous = step
+        reach.append((step, total))
+    return reach
+
+
+def run_result(summary, logdir, metrics):
+    """What the report needs of one run of a summary: last metric values, curves, γ, speed."""
+    run = summary["runs"][logdir]
+    scalars = {tag: [tuple(point) for point in points] for tag, points in run["scalars"].items()}
     speeds = [value for _, value in scalars.get(SPEED_TAG, [])]
+    gammas = {tag: points for tag, points in scalars.items() if tag.startswith("gamma/")}
+    from_scratch = not (run.get("config") or {}).get("init_from")
     return {
+        "seed": summary["cell"]["seed"],
         "metrics": {tag: scalars[tag][-1][1] for tag in metrics if scalars.get(tag)},
         "curves": {tag: scalars.get(tag, []) for tag in metrics},
         "steps_per_sec": float(np.median(speeds)) if speeds else float("nan"),
-        "peak_memory_mb": _peak_memory(record),
-        "gamma": _gamma(scalars),
+        "peak_memory_mb": _peak_memory(summary["record"]),
+        "gamma": (float(np.mean([abs(points[-1][1]) for points in gammas.values()]))
+                  if gammas else float("nan")),
+        "gamma_curves": gammas,
+        "gamma_reach": {layer: gamma_reach(scalars, layer) for layer in gammas} if from_scratch
+        else {},
     }
 
 
+def _relative(path, cell):
+    return os.path.relpath(path, cell.directory)
+
+
 def collect(study):
-    """`{task: {kind: {"results": [per seed], "status": {seed: status}, ...}}}` of the study."""
+    """`{task: {kind: {"results": [per seed], "status": {seed: status}, ...}}}` of the study.
+
+    Results come from the cells' summaries only; a finished cell without one (made before
+    summaries existed) is listed in `unsummarised`.
+    """
     collected = {}
     for cell in study.cells():
         task = study.task(cell.task)
-        entry = collected.setdefault(cell.task, {}).setdefault(
-            cell.kind, {"results": [], "status": {}, "failures": [], "probe": cell.probe}
-        )
+        entry = collected.setdefault(cell.task, {}).setdefault(cell.kind, {
+            "results": [], "status": {}, "failures": [], "probe": cell.probe, "unsummarised": [],
+        })
         status = cell_status(cell)
         entry["status"][cell.seed] = status
-        record = read_record(cell)
         if status == "failed":
-            entry["failures"].append(f"seed {cell.seed}: {record['failed']}")
+            entry["failures"].append(f"seed {cell.seed}: {read_record(cell)['failed']}")
         if status != "done":
             continue
+        summary = read_summary(cell)
+        if summary is None:
+            entry["unsummarised"].append(cell.name)
+            continue
         if task.convert:
-            with open(cell.steps[0].output) as file:
-                converted = json.load(file)
-            result = run_result(cell.steps[1].logdir, task.metrics, record)
-            result["converted"] = {"eval/fid": converted["fid"], "eval/kid": converted["kid"]}
+            evaluation = summary["evaluations"][_relative(cell.steps[0].output, cell)]
+            result = run_result(summary, _relative(cell.steps[1].logdir, cell), task.metrics)
+            result["metrics"] = {
+                **{f"{tag} {FINE_TUNED}": value for tag, value in result["metrics"].items()},
+                f"eval/fid {CONVERTED}": evaluation["fid"],
+                f"eval/kid {CONVERTED}": evaluation["kid"],
+            }
         else:
-            result = run_result(cell.steps[0].logdir, task.metrics, record)
+            result = run_result(summary, _relative(cell.steps[0].logdir, cell), task.metrics)
         entry["results"].append(result)
     return collected
 
@@ -89,29 +141,57 @@ def format_mean_std(values, digits=3):
     return f"{mean:.{digits}f} ± {std:.{digits}f}"
 
 
-def compare_kinds(values, reference_values):
-    """`(difference of means, two standard errors, verdict)` of two kinds' per-seed values.
+def _signed(value):
+    return f"{value:+#.3g}".replace("-", "−")
 
-    The verdict says whether the difference exceeds the spread over seeds: |Δ| > 2·SE with
-    SE² = s₁²/n₁ + s₂²/n₂ (about a 95% interval when the seeds' spread is normal).
+
+def compare_kinds(kind, reference, values, reference_values, tag):
+    """One line of the report: `kind − reference` on `tag`, paired and unpaired, in words.
+
+    `values` and `reference_values` are `{seed: value}`. The words follow the paired interval
+    (see `training.experiments.statistics.verdict`).
     """
-    mean, std, count = mean_std(values)
-    ref_mean, ref_std, ref_count = mean_std(reference_values)
-    if count < 2 or ref_count < 2:
-        return float("nan"), float("nan"), "too few seeds"
-    difference = mean - ref_mean
-    two_se = 2 * float(np.sqrt(std**2 / count + ref_std**2 / ref_count))
-    verdict = "exceeds the seed spread" if abs(difference) > two_se else "within the seed spread"
-    return difference, two_se, verdict
+    paired = paired_difference(values, reference_values)
+    unpaired = unpaired_difference(values, reference_values)
+    if not np.isfinite(paired.mean):
+        return None
+    percent = f"{CONFIDENCE:.0%}".replace("%", " %")
+    interval = "[{}, {}]".format(*map(_signed, paired.interval))
+    spread = "[{}, {}]".format(*map(_signed, unpaired.interval))
+    words = verdict(kind, reference, paired, any(key in tag for key in HIGHER_IS_BETTER))
+    return (f"{kind} − {reference}, {tag}: {_signed(paired.mean)}, paired {percent} CI "
+            f"{interval} ({paired.count} seeds), unpaired {spread}: {words}")
 
 
-def _better(tag):
-    return "higher is better" if any(key in tag for key in HIGHER_IS_BETTER) else "lower is better"
+def _by_seed(entry, tag):
+    return {r["seed"]: r["metrics"].get(tag, np.nan) for r in entry["results"]}
+
+
+def comparison_lines(task, entries, tags, references=("softmax", "none")):
+    """One line per kind, reference and tag: the seed-matched difference and its interval.
+
+    Each pair of kinds appears once, against the later reference (softmax − none, not
+    none − softmax).
+    """
+    lines = []
+    for position, reference in enumerate(references):
+        ref = entries.get(reference)
+        if not ref or ref["probe"] or reference not in task.kinds:
+            continue
+        for kind in task.kinds:
+            entry = entries.get(kind)
+            if kind == reference or not entry or entry["probe"] or kind in references[position:]:
+                continue
+            for tag in tags:
+                line = compare_kinds(kind, reference, _by_seed(entry, tag), _by_seed(ref, tag), tag)
+                if line:
+                    lines.append(f"- {line}")
+    return lines
 
 
 def task_table(task, entries):
     """The markdown table of a training task: one row per kind."""
-    header = ["kind", "seeds done", *[f"{tag} ({_better(tag)})" for tag in task.metrics],
+    header = ["kind", "seeds done", *[f"{tag} ({better(tag)})" for tag in task.metrics],
               "steps/s", "peak memory (MB)", "mean abs γ"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for kind in task.kinds:
@@ -133,32 +213,6 @@ def task_table(task, entries):
     return "\n".join(lines)
 
 
-def comparison_lines(task, entries, references=("softmax", "none")):
-    """One line per kind and reference: the difference of means against the seed spread.
-
-    Each pair of kinds appears once, against the later reference (softmax − none, not
-    none − softmax).
-    """
-    lines = []
-    for position, reference in enumerate(references):
-        ref = entries.get(reference)
-        if not ref or ref["probe"] or reference not in task.kinds:
-            continue
-        for kind in task.kinds:
-            entry = entries.get(kind)
-            if kind == reference or not entry or entry["probe"] or kind in references[position:]:
-                continue
-            for tag in task.metrics:
-                difference, two_se, verdict = compare_kinds(
-                    [r["metrics"].get(tag, np.nan) for r in entry["results"]],
-                    [r["metrics"].get(tag, np.nan) for r in ref["results"]],
-                )
-                if np.isfinite(difference):
-                    lines.append(f"- {kind} − {reference}, {tag}: {difference:+.4f} "
-                                 f"(2·SE {two_se:.4f}): {verdict}")
-    return lines
-
-
 def conversion_table(task, entries):
     """The markdown table of a conversion task: FID/KID right after conversion and fine-tuned."""
     header = ["target kind", "seeds done", "FID converted", "FID fine-tuned",
@@ -168,52 +222,34 @@ def conversion_table(task, entries):
         entry = entries.get(kind, {"results": [], "status": {}})
         results = entry["results"]
         row = [kind, f"{len(results)}/{len(entry['status'])}"]
-        for tag in ("eval/fid", "eval/kid"):
-            digits = 2 if tag == "eval/fid" else 4
-            row.append(format_mean_std([r["converted"][tag] for r in results], digits))
-            row.append(format_mean_std([r["metrics"].get(tag, np.nan) for r in results], digits))
+        for tag, digits in (("eval/fid", 2), ("eval/kid", 4)):
+            for stage in (CONVERTED, FINE_TUNED):
+                values = [r["metrics"].get(f"{tag} {stage}", np.nan) for r in results]
+                row.append(format_mean_std(values, digits))
         row.append(format_mean_std([r["gamma"] for r in results], 3))
         lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
 
 
-def plot_task(task, entries, path):
-    """One panel per metric, one line per kind: the mean over seeds, shaded from min to max."""
-    import matplotlib
+def conversion_tags():
+    """The tags a conversion task compares, in the order of its lines."""
+    return [f"{tag} {stage}" for stage in (CONVERTED, FINE_TUNED) for tag in ("eval/fid", "eval/kid")]
 
-    matplotlib.use("Agg")
-    from matplotlib import pyplot
 
-    figure, axes = pyplot.subplots(
-        1, len(task.metrics), figsize=(5 * len(task.metrics), 3.6), squeeze=False
-    )
-    drawn = False
-    for kind in task.kinds:
-        entry = entries.get(kind)
-        if not entry or entry["probe"] or not entry["results"]:
-            continue
-        for axis, tag in zip(axes[0], task.metrics):
-            curves = [dict(r["curves"].get(tag, [])) for r in entry["results"]]
-            steps = sorted(set.intersection(*(set(curve) for curve in curves)))
-            if not steps:
-                continue
-            values = np.array([[curve[step] for step in steps] for curve in curves])
-            line = axis.plot(steps, values.mean(0), marker="o", markersize=3,
-                             label=f"{kind} ({len(curves)} seeds)")[0]
-            axis.fill_between(steps, values.min(0), values.max(0), alpha=0.2,
-                              color=line.get_color())
-            drawn = True
-    for axis, tag in zip(axes[0], task.metrics):
-        axis.set_title(f"{tag} ({_better(tag)})")
-        axis.set_xlabel("step")
-        axis.grid(alpha=0.3)
-        if drawn:
-            axis.legend(fontsize=8)
-    figure.suptitle(task.title, fontsize=10)
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    pyplot.close(figure)
-    return drawn
+def gamma_lines(task, entries):
+    """One line per attention layer: each kind's final |γ| (mean ± std) and Adam's reach."""
+    results = {kind: e["results"] for kind, e in entries.items()
+               if kind in task.kinds and not e["probe"] and e["results"]}
+    layers = sorted({tag for rs in results.values() for r in rs for tag in r["gamma_curves"]})
+    lines = []
+    for layer in layers:
+        reaches = [r["gamma_reach"][layer][-1][1] for rs in results.values() for r in rs
+                   if r["gamma_reach"].get(layer)]
+        reach = f" (reach Σ lr = {max(reaches):.3f})" if reaches else ""
+        kinds = [f"{kind} {format_mean_std([abs(r['gamma_curves'][layer][-1][1]) for r in rs])}"
+                 for kind, rs in results.items() if all(layer in r["gamma_curves"] for r in rs)]
+        lines.append(f"- {layer}{reach}: final |γ| " + ", ".join(kinds))
+    return lines
 
 
 def _commands(study, task):
@@ -237,23 +273,23 @@ def previous_reading(path):
     return text.split(READING_START, 1)[1].split(READING_END, 1)[0].strip()
 
 
-def write_report(study, command):
-    """Writes `study.report` (and its plots beside it, in `results/`); returns its path."""
-    collected = collect(study)
-    folder = os.path.dirname(os.path.abspath(study.report))
-    plots = os.path.join(folder, "results")
-    os.makedirs(plots, exist_ok=True)
+def _header(study, command, collected):
     statuses = [s for task in collected.values() for e in task.values() for s in e["status"].values()]
     seeds = ", ".join(str(seed) for seed in study.seeds)
-    parts = [
+    return [
         "# Results: refined attention against softmax, efficient attention and none",
         "",
-        f"Written by `{command}` from the runs under `{study.runs_dir}` "
+        f"Written by `{command}` from the cells' summaries under `{study.runs_dir}` "
         f"({statuses.count('done')} of {len(statuses)} cells finished; seeds {seeds}). Each "
         "table gives the mean ± sample standard deviation over the finished seeds of the last "
         "logged value; steps/s is the run's median, peak memory the training process's "
-        "resident peak, mean abs γ the attention layers' final |γ| (attention that stays off "
-        "has γ near 0). Differences are called beyond the seed spread when |Δ| > 2·SE.",
+        "resident peak, mean abs γ the attention layers' final |γ|. Differences between kinds "
+        "are seed-matched (paired): the mean of the per-seed differences with its 95 % "
+        "interval from Student's t with n − 1 degrees of freedom (4.30 for 3 seeds); the "
+        "unpaired (Welch) 95 % interval beside it shows the spread across seeds. The words "
+        "follow the paired interval. γ is the gate of an attention block, not its "
+        "contribution, and its scale differs between kinds; it starts at 0 and Adam moves it "
+        "by about its learning rate per step, so Σ lr over the steps (the reach) bounds it.",
         "",
         "## Reading",
         "",
@@ -262,24 +298,46 @@ def write_report(study, command):
         READING_END,
         "",
     ]
+
+
+def _task_section(task, entries, plots):
+    parts = [f"## {task.title}", ""]
+    if task.description:
+        parts += [task.description, ""]
+    if task.convert:
+        parts += [conversion_table(task, entries), ""]
+        comparisons = comparison_lines(task, entries, conversion_tags(), references=("softmax",))
+    else:
+        parts += [task_table(task, entries), ""]
+        comparisons = comparison_lines(task, entries, task.metrics)
+    if comparisons:
+        parts += ["Differences (last values):", "", *comparisons, ""]
+    if not task.convert and plot_task(task, entries, os.path.join(plots, f"{task.name}.png")):
+        parts += [f"![{task.title}](results/{task.name}.png)", ""]
+    gammas = gamma_lines(task, entries)
+    if gammas:
+        parts += ["γ at the end, per attention layer (mean ± std over seeds):", "", *gammas, ""]
+    if plot_gamma(task, entries, os.path.join(plots, f"{task.name}_gamma.png")):
+        parts += [f"![γ over training: {task.title}](results/{task.name}_gamma.png)", ""]
+    failures = [f"- {kind}, {failure}" for kind, e in entries.items() for failure in e["failures"]]
+    if failures:
+        parts += ["Cells that could not run:", "", *failures, ""]
+    unsummarised = [name for e in entries.values() for name in e["unsummarised"]]
+    if unsummarised:
+        parts += [f"Finished but without a summary (run the study with --write-summaries): "
+                  f"{', '.join(unsummarised)}", ""]
+    return parts
+
+
+def write_report(study, command):
+    """Writes `study.report` (and its plots beside it, in `results/`) from the cells' summaries;
+    returns its path."""
+    collected = collect(study)
+    plots = os.path.join(os.path.dirname(os.path.abspath(study.report)), "results")
+    os.makedirs(plots, exist_ok=True)
+    parts = _header(study, command, collected)
     for task in study.tasks:
-        entries = collected.get(task.name, {})
-        parts += [f"## {task.title}", ""]
-        if task.description:
-            parts += [task.description, ""]
-        if task.convert:
-            parts += [conversion_table(task, entries), ""]
-        else:
-            parts += [task_table(task, entries), ""]
-            comparisons = comparison_lines(task, entries)
-            if comparisons:
-                parts += ["Differences (last values):", "", *comparisons, ""]
-            image = os.path.join(plots, f"{task.name}.png")
-            if plot_task(task, entries, image):
-                parts += [f"![{task.title}](results/{task.name}.png)", ""]
-        failures = [f"- {kind}, {failure}" for kind, e in entries.items() for failure in e["failures"]]
-        if failures:
-            parts += ["Cells that could not run:", "", *failures, ""]
+        parts += _task_section(task, collected.get(task.name, {}), plots)
         parts += ["Commands (seed " + str(study.seeds[0]) + "; the other seeds change `--seed` "
                   "and the logdir):", "", "```bash", *_commands(study, task), "```", ""]
     with open(study.report, "w") as file:

@@ -18,12 +18,13 @@ from training.experiments.execution import read_record
 from training.experiments.execution import step_arguments
 from training.experiments.plan import Cell
 from training.experiments.plan import Step
+from training.experiments.summary import read_summary
 
 FAKE_CHILD = """
 import os, signal, sys, time
 what, output = sys.argv[1], sys.argv[2]
 if what == "ok":
-    open(output, "w").write("done")
+    open(output, "w").write('{"done": true}')
 elif what == "fail":
     print("error: the data folder is empty")
     sys.exit(3)
@@ -75,16 +76,24 @@ def test_a_run_starts_afresh_resumes_from_its_checkpoint_or_restarts_when_it_had
 
 def test_finished_commands_are_skipped_and_the_cell_recorded(fake_child):
     cell = cell_of(fake_child, "ok", "ok")
-    (fake_child / "out0").write_text("from an earlier session")
+    (fake_child / "out0").write_text('{"from": "an earlier session"}')
     lines = []
     assert CellRunner(say=lines.append).run(cell)
     # Only the unfinished second command ran.
     assert sum(line.startswith("  $ ") for line in lines) == 1
-    assert (fake_child / "out0").read_text() == "from an earlier session"
+    assert (fake_child / "out0").read_text() == '{"from": "an earlier session"}'
     record = read_record(cell)
     assert record["finished"] and record["failed"] is None
     (process,) = record["processes"]
     assert process["exit_code"] == 0 and process["peak_rss_mb"] > 1
+    assert cell_status(cell) == "done"
+    # The finished cell wrote its summary; a clone that has only the summary sees it done.
+    summary = read_summary(cell)
+    assert summary["record"] == record
+    assert summary["evaluations"] == {"../out0": {"from": "an earlier session"},
+                                      "../out1": {"done": True}}
+    assert summary["commands"][1] == f"python -m fake_child ok {fake_child / 'out1'}"
+    os.remove(os.path.join(cell.directory, "cell.json"))
     assert cell_status(cell) == "done"
 
 
@@ -102,6 +111,7 @@ def test_a_failure_is_recorded_with_its_reason_and_not_retried_unless_asked(
     assert not (fake_child / "out1").exists()
     assert cell_status(cell) == "failed"
     assert cell_status(cell, retry_failed=True) == "todo"
+    assert read_summary(cell) is None
 
 
 def test_stop_ends_the_running_child_cleanly_and_the_cell_stays_to_do(fake_child):

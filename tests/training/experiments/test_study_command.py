@@ -45,8 +45,9 @@ def test_a_study_resumes_a_cut_off_run_finishes_and_then_has_nothing_left(tmp_pa
     assert "0 cell(s) left, 0 failed" in out
     report = (tmp_path / "docs" / "results.md").read_text()
     assert "| refined | 2/2 |" in report and " ± " in report
-    # Finished: the checkpoints went, the logs stay.
+    # Finished: the checkpoints went, the logs stay, and each cell wrote its summary.
     assert not find_checkpoints(str(partial))
+    assert (partial.parent / "summary.json").is_file()
     assert main([path]) == 0
     assert "  $ " not in capsys.readouterr().out
     assert main([path, "--list"]) == 0
