@@ -1,4 +1,4 @@
-"""What a model family is to the engines: `Family`, the `Update`s of a step and the `Noise` they draw.
+"""What a model family is to the engines: `Family`, a step's `Update`s and the `Noise` they draw.
 
 A family says WHAT is trained (its networks, losses, metrics, checkpoint contents, samples and
 options); an engine (TensorFlow, JAX) says HOW. Nothing here imports a backend: the losses and

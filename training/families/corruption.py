@@ -136,7 +136,8 @@ def _one_hole(draws, height, width, hole_sides):
     def inside(axis, length):
         positions = ops.cast(ops.arange(length), "float32")[None, :]
         first = start[:, axis : axis + 1]
-        return ops.logical_and(positions >= first, positions < first + hole_size[:, axis : axis + 1])
+        last = first + hole_size[:, axis : axis + 1]
+        return ops.logical_and(positions >= first, positions < last)
 
     hidden = ops.logical_and(inside(0, height)[:, :, None], inside(1, width)[:, None, :])
     return ops.cast(hidden[..., None], "float32")
