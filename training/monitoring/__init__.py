@@ -1,6 +1,8 @@
 """What TensorBoard shows of a run: scalars, image grids, hyper-parameters and attention pictures.
 
-- `summaries`: `SummaryWriter` and the image grids (`image_grid`, `write_png`).
+- `summaries`: `SummaryWriter` (TensorFlow's `tf.summary`) and the image grids (`image_grid`).
+- `event_writer`: `EventWriter`, the same events without TensorFlow (the JAX engine), and
+  `write_png`.
 - `attention_pictures`: what each attention layer of a model attends to, as pictures.
 """
 
@@ -12,14 +14,16 @@ _WHERE = {
     "AttentionProbe": "training.monitoring.attention_pictures",
     "attention_layers": "training.monitoring.attention_pictures",
     "attention_picture": "training.monitoring.attention_pictures",
+    "EventWriter": "training.monitoring.event_writer",
     "SummaryWriter": "training.monitoring.summaries",
     "image_grid": "training.monitoring.summaries",
     "to_uint8": "training.monitoring.summaries",
-    "write_png": "training.monitoring.summaries",
+    "write_png": "training.monitoring.event_writer",
 }
 
 __all__ = [
     "AttentionProbe",
+    "EventWriter",
     "SummaryWriter",
     "attention_layers",
     "attention_picture",

@@ -8,10 +8,8 @@ from tensorboard.plugins.hparams import api as hparams_api
 from training.families.pictures import image_grid  # noqa: F401
 from training.families.pictures import to_uint8  # noqa: F401
 
-
-def write_png(path, picture):
-    """Writes a uint8 `(height, width, channels)` array as a PNG file."""
-    tf.io.write_file(path, tf.io.encode_png(picture))
+# One PNG writer for both engines (no TensorFlow in it).
+from training.monitoring.event_writer import write_png  # noqa: F401
 
 
 class SummaryWriter:
