@@ -289,7 +289,8 @@ def _header(study, command, collected):
         "unpaired (Welch) 95 % interval beside it shows the spread across seeds. The words "
         "follow the paired interval. γ is the gate of an attention block, not its "
         "contribution, and its scale differs between kinds; it starts at 0 and Adam moves it "
-        "by about its learning rate per step, so Σ lr over the steps (the reach) bounds it.",
+        "by about its learning rate per step, so Σ lr over the steps (the reach) roughly "
+        "bounds it.",
         "",
         "## Reading",
         "",
