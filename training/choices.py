@@ -4,7 +4,7 @@ Neither TensorFlow nor Keras is imported here, so that `training.config` (argpar
 TensorFlow starts) and `training.experiments.plan` (a study file is checked before anything
 heavy loads) read the same tuples as the modules that act on them: `--strategy` is
 `training.runtime.strategy`'s, `--precision` `training.trainers.precision`'s, `--corruption`
-`training.trainers.corruption`'s. tests/training/test_single_sources.py fails when a copy of one
+`training.families.corruption`'s. tests/training/test_single_sources.py fails when a copy of one
 of these lists appears in the project's code.
 
 Example:
@@ -18,7 +18,7 @@ Example:
 STRATEGIES = ("auto", "default", "mirrored", "multiworker")
 # `--precision`: Keras dtype policies (`training.trainers.precision`).
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
-# `--corruption`: what a reconstruction model learns to undo (`training.trainers.corruption`).
+# `--corruption`: what a reconstruction model learns to undo (`training.families.corruption`).
 CORRUPTIONS = ("none", "noise", "mask", "hole")
 
 # The zoo's attention kinds (`zoo.attention.ATTENTION_KINDS`) and model families (the prefixes of

@@ -11,8 +11,8 @@ from benchmarks.models import sweep
 from training import choices
 from training.config import option_fields
 from training.experiments import plan
+from training.families import corruption
 from training.runtime import strategy
-from training.trainers import corruption
 from training.trainers import precision
 from zoo.attention import ATTENTION_KINDS
 

@@ -5,8 +5,10 @@ import os
 import re
 import shutil
 import sys
+import tempfile
 
 import tensorflow as tf
+from google.protobuf import text_format
 
 CHECKPOINT_DIRNAME = "checkpoints"
 
@@ -117,18 +119,37 @@ def repair_index(logdir, worker=None, latest=None):
 
     The `CheckpointManager` reads that file to number and prune checkpoints; rebuilt from the
     files (oldest first, ending at `latest`, by default the newest), it cannot forget a
-    checkpoint that exists, nor name one that does not.
+    checkpoint that exists, nor name one that does not. Each checkpoint's time is its `.index`
+    file's: the manager prunes only the checkpoints whose time it knows.
     """
     found = list(reversed(find_checkpoints(logdir, worker)))
     if latest is not None and latest in found:
         found = found[: found.index(latest) + 1]
     if not found:
         return
-    tf.compat.v1.train.update_checkpoint_state(
-        checkpoint_directory(logdir, worker),
-        found[-1],
-        all_model_checkpoint_paths=found,
+    directory = os.path.abspath(checkpoint_directory(logdir, worker))
+    written = [os.path.getmtime(f"{path}.index") for path in found]
+    # Relative names, as the manager writes them: the run's folder may move.
+    names = [os.path.basename(path) for path in found]
+    state = tf.compat.v1.train.generate_checkpoint_state_proto(
+        directory,
+        names[-1],
+        all_model_checkpoint_paths=names,
+        all_model_checkpoint_timestamps=written,
+        last_preserved_timestamp=min(written) - 1,
     )
+    _write_atomically(os.path.join(directory, "checkpoint"), text_format.MessageToString(state))
+
+
+def _write_atomically(path, text):
+    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".checkpoint-")
+    try:
+        with os.fdopen(handle, "w") as file:
+            file.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
 
 
 def _print_warning(message):
@@ -188,8 +209,31 @@ class RunCheckpoint:
         return self.manager.latest_checkpoint
 
     def save(self):
-        """Writes a checkpoint numbered by the step counter; returns its path prefix."""
-        return self.manager.save(checkpoint_number=self.step)
+        """Writes a checkpoint numbered by the step counter; returns its path prefix.
+
+        Raises:
+            CheckpointError: the write failed (a full disk, a folder that refuses files): the
+                message says why, in which folder, and which checkpoint is still the newest
+                good one. The failed checkpoint's partial files are removed first.
+        """
+        step = int(self.step.numpy())
+        before = set(_listing(self.directory))
+        try:
+            return self.manager.save(checkpoint_number=self.step)
+        # ENOSPC, EACCES, EIO...: TensorFlow raises them as OpError, Python code as OSError.
+        except (OSError, tf.errors.OpError) as error:
+            _remove_partial_save(self.directory, step, before)
+            kept = (
+                f"the previous checkpoint {self.latest} is intact; free space (or fix the "
+                f"folder) and continue with --resume"
+                if self.latest
+                else "no earlier checkpoint exists"
+            )
+            raise CheckpointError(
+                f"could not save the checkpoint of step {step} in {self.directory}: "
+                f"{_write_failure(error)}. Training stopped; its partial files were removed and "
+                f"{kept}."
+            ) from error
 
     def restore(self, path):
         """Restores every saved object from `path`, or raises `CheckpointError` saying why.
@@ -229,6 +273,37 @@ def _restore(checkpoint, path, partial=False):
             f"Cannot restore checkpoint {path}: it is damaged, or it was written by a different "
             f"model or configuration. {_first_line(error)}"
         ) from error
+
+
+def _listing(directory):
+    try:
+        return os.listdir(directory)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+
+
+def _remove_partial_save(directory, step, before):
+    """Deletes what a failed save of `ckpt-<step>` left: TensorFlow's `ckpt-<step>_temp` folder
+    (always scratch) and the `ckpt-<step>.*` files that were not there before it began."""
+    for name in _listing(directory):
+        path = os.path.join(directory, name)
+        if name == f"ckpt-{step}_temp":
+            shutil.rmtree(path, ignore_errors=True)
+        elif name.startswith(f"ckpt-{step}.") and name not in before:
+            os.remove(path)
+
+
+def _write_failure(error):
+    """Why a write failed, in the operating system's words (`No space left on device`).
+
+    TensorFlow's message wraps them in its op's text: `{{function_node __wrapped__SaveV2...}}
+    <file>; No space left on device [Op:SaveV2]`.
+    """
+    if isinstance(error, OSError):
+        return error.strerror or _first_line(error)
+    text = re.sub(r"\s*\[Op:\w+\]$", "", _first_line(error))
+    reason = re.sub(r"^\{\{.*?\}\}\s*", "", text).rsplit("; ", 1)[-1].strip()
+    return reason or type(error).__name__
 
 
 def _first_line(error):

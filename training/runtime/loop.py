@@ -63,31 +63,15 @@ def _diverged(what, step, trainer, checkpoint):
 
 
 def _save(trainer, checkpoint, step):
-    """Saves a checkpoint unless a weight is non-finite (then raises `TrainingDiverged`)."""
-    import tensorflow as tf
+    """Saves a checkpoint unless a weight is non-finite (then raises `TrainingDiverged`).
 
-    from training.runtime import checkpoints
-
+    A failed write raises `CheckpointError` (see `RunCheckpoint.save`).
+    """
     bad = non_finite_variables(trainer.checkpoint_objects())
     if bad:
         shown = ", ".join(bad[:3]) + (f" and {len(bad) - 3} more" if len(bad) > 3 else "")
         raise _diverged(f"non-finite weights in {shown}", step, trainer, checkpoint)
-    try:
-        checkpoint.save()
-    # ENOSPC, EACCES, EIO...: TensorFlow raises them as OpError, Python code as OSError.
-    except (OSError, tf.errors.OpError) as problem:
-        found = checkpoints.checkpoints_in(checkpoint.directory)
-        previous = (
-            f"the previous checkpoint {found[0]} is intact; free space (or fix the folder) and "
-            f"continue with --resume"
-            if found
-            else "no earlier checkpoint exists"
-        )
-        reason = getattr(problem, "strerror", None) or getattr(problem, "message", None)
-        raise checkpoints.CheckpointError(
-            f"could not save the checkpoint of step {step} in {checkpoint.directory}: "
-            f"{reason or problem}. Training stopped; {previous}."
-        ) from problem
+    checkpoint.save()
 
 
 @contextlib.contextmanager

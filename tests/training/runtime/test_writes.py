@@ -11,10 +11,11 @@ from tests.training.conftest import GAN_OPTIONS
 from tests.training.conftest import TINY
 from tests.training.conftest import checkpoint_tensors
 from tests.training.conftest import train
+from tests.training.runtime.test_checkpoint_failures import full_disk
+from tests.training.runtime.test_checkpoint_failures import tensorflow_error
 from training import compare
 from training import export
 from training import sample
-from training.runtime.checkpoints import RunCheckpoint
 
 
 def refused(logdir, capsys, *options):
@@ -64,14 +65,7 @@ def test_a_logdir_that_is_a_file_is_refused(tmp_path, capsys):
 def test_a_full_disk_at_save_time_stops_with_the_previous_checkpoint_intact(
     tmp_path, capsys, monkeypatch
 ):
-    real_save = RunCheckpoint.save
-
-    def save(self):
-        if int(self.step.numpy()) == 4:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        return real_save(self)
-
-    monkeypatch.setattr(RunCheckpoint, "save", save)
+    full_disk(monkeypatch, tensorflow_error, step=4)
     logdir = tmp_path / "full_disk"
     options = ("--model", "sagan_refined", *TINY, "--steps", "6", "--checkpoint-every", "2")
     assert train(logdir, *options) == 1
@@ -79,8 +73,9 @@ def test_a_full_disk_at_save_time_stops_with_the_previous_checkpoint_intact(
     assert "could not save the checkpoint of step 4" in message
     assert "No space left on device" in message
     assert f"previous checkpoint {logdir}/checkpoints/ckpt-2 is intact" in message
-    assert "Traceback" not in message
+    assert "Traceback" not in message and "[Op:" not in message
     assert checkpoint_tensors(logdir / "checkpoints" / "ckpt-2")  # reads back whole
+    assert not list((logdir / "checkpoints").glob("ckpt-4*"))  # no ckpt-4_temp either
     assert not (logdir / "samples.png").exists()
 
 
