@@ -212,11 +212,6 @@ class TrainConfig:
     checkpoint_every: int = _option(100, "steps between checkpoints", "logging")
     max_to_keep: int = _option(3, "checkpoints kept", "logging")
 
-    @property
-    def family(self):
-        """`"sagan"` or `"autoencoder"`: the part of the model name before the first `_`."""
-        return self.model.split("_", 1)[0]
-
     def run_logdir(self):
         """The logdir, defaulting to `runs/<model>`."""
         return self.logdir or os.path.join("runs", self.model)

@@ -105,7 +105,6 @@ def main(argv=None):
     quiet.import_tensorflow(args.verbose)  # before the imports below, which start TensorFlow
     from training import data
     from training import evaluation
-    from training.evaluation import generator_metrics
     from training.runtime import CheckpointError
     from training.runtime import load_saved_run
 
@@ -116,8 +115,8 @@ def main(argv=None):
     except (CheckpointError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    if run.config.family != "sagan":
-        print(f"error: FID evaluates generators; {args.logdir} holds a {run.config.family} run",
+    if not run.family.generates_images:
+        print(f"error: FID evaluates generators; {args.logdir} holds a {run.family.name} run",
               file=sys.stderr)
         return 2
     progress = None
@@ -127,9 +126,8 @@ def main(argv=None):
         bar = tqdm(desc="FID images", unit="image", file=sys.stderr, leave=False)
         progress = bar.update
     try:
-        result = generator_metrics.evaluate_generator(
-            run.network, run.config, run.model.latent_dim, run.model.num_classes,
-            num_images=args.num_samples, reference=args.reference, cache_dir=args.cache_dir,
+        result = run.family.generated_image_metrics(
+            run.network, run.model, run.config, num_images=args.num_samples, reference=args.reference, cache_dir=args.cache_dir,
             seed=args.seed, batch_size=args.batch_size, resize=args.resize, progress=progress,
         )
     except (evaluation.EvaluationError, data.DatasetError) as error:

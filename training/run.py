@@ -179,11 +179,14 @@ def main(argv=None):
     if engine == "jax":
         return _train_on_jax(parser, config)
     quiet.import_tensorflow(verbose)  # before the imports below, which start TensorFlow
+    from training.families import ConfigurationError
     from training.runtime import CheckpointError
     from training.runtime import prepare
 
     try:
-        return prepare(config, error=parser.error).train()
+        return prepare(config).train()
+    except ConfigurationError as error:
+        parser.error(str(error))
     except CheckpointError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -35,30 +35,26 @@ def build_parser():
 
 
 def sample_grid(run, num_samples=64, seed=0, label=None):
-    """The uint8 sample grid of a `training.runtime.SavedRun`."""
-    from training import data
-    from training.monitoring import image_grid
-    from training.runtime import heldout_split
-    from training.trainers import fixed_generator_inputs
-    from training.trainers import reconstruct
-    from training.trainers import reconstruction_grid
+    """The uint8 sample grid of a `training.runtime.SavedRun` (its family's `sample_grid`)."""
+    images = None
+    if run.family.samples_need_images:
+        images = _heldout_images(run.config, num_samples, seed)
+    return run.family.sample_grid(
+        run.network, run.model, run.config, images=images, num_samples=num_samples, seed=seed,
+        label=label,
+    )
 
-    config = run.config
-    if config.family == "sagan":
-        num_classes = run.model.num_classes
-        if label is not None and not 0 <= label < max(num_classes, 1):
-            raise ValueError(
-                f"`label` must be in [0, {num_classes}) for this generator. Received: label={label}"
-            )
-        inputs = fixed_generator_inputs(
-            num_samples, run.model.latent_dim, num_classes, seed, label if num_classes else None
-        )
-        return image_grid(run.network.predict(inputs, verbose=0))
+
+def _heldout_images(config, count, seed):
+    """`count` held-out images of the run's dataset (the test split, else reshuffled train)."""
+    from training import data
+    from training.runtime import heldout_split
+
     split, shuffle = heldout_split(data.dataset_info(config.dataset, config.data_dir))
     dataset = data.make_dataset(
         config.dataset,
         resolution=config.resolution,
-        batch_size=num_samples,
+        batch_size=count,
         split=split,
         channels=config.channels,
         data_dir=config.data_dir,
@@ -67,8 +63,7 @@ def sample_grid(run, num_samples=64, seed=0, label=None):
         repeat=shuffle,
     )
     images, _ = next(iter(dataset))
-    rows = reconstruct(run.network, images, config)
-    return reconstruction_grid(*rows, show_corrupted=config.corruption != "none")
+    return images.numpy()
 
 
 def main(argv=None):

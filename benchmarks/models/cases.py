@@ -29,10 +29,6 @@ from training.runtime.prepared_run import prepare
 NOMINAL_DATASET = "fashion_mnist_embedded"
 
 
-def _raise(message):
-    raise ValueError(message)
-
-
 def build_trainer(
     model, resolution, batch_size, ch, logdir, model_args=None, seed=0, precision="float32",
     jit_compile=False,
@@ -50,10 +46,11 @@ def build_trainer(
             `--jit-compile` (XLA).
 
     Returns:
-        The `GANTrainer` or `ReconstructionTrainer`, its model and optimizers built.
+        The `training.trainers.Trainer` of the model's family, its model and optimizers built.
 
     Raises:
-        ValueError: an option the run would reject, with `training.run`'s message.
+        ValueError: an option the run would reject, with `training.run`'s message (a
+            `training.families.ConfigurationError`).
     """
     config = TrainConfig(
         model=model, dataset=NOMINAL_DATASET, resolution=resolution, channels=3,
@@ -61,7 +58,7 @@ def build_trainer(
         strategy="default", quiet=True, logdir=logdir, precision=precision,
         jit_compile=bool(jit_compile),
     )  # fmt: skip
-    trainer = prepare(config, error=_raise).trainer
+    trainer = prepare(config).trainer
     trainer.reset_state()
     return trainer
 
@@ -240,7 +237,7 @@ def run_quickstart_case(options, rounds=10, warmup=2, max_timing_s=30.0):
                 model="sagan_refined", logdir=f"{logdir}/{name}", quiet=True,
                 strategy="default", precision=precision, jit_compile=bool(jit_compile),
             )  # fmt: skip
-            run = prepare(config, error=_raise)
+            run = prepare(config)
             run.trainer.reset_state()
             run.attach_data()
             steps[name] = run.trainer.train_step

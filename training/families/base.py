@@ -103,6 +103,9 @@ class Family:
     generates_images = False
     # Whether `sample_grid` needs real images (held-out images to reconstruct).
     samples_need_images = False
+    # TensorBoard tag and description of `sample_grid`'s picture during training.
+    picture_tag = None
+    picture_description = None
 
     def check(self, config, info):
         """Raises `ConfigurationError` for an option of `config` this family cannot honour.
@@ -169,6 +172,26 @@ class Family:
         over every evaluation image. `{}` when the family has none."""
         return {}
 
+    def attention_probes(self, trained, model, config, preview):
+        """What the attention pictures show: `[(network, inputs, images)]`, NumPy inputs.
+
+        Args:
+            trained: `checkpoint_networks(model, averages)`: the networks and their averages.
+            model: what `zoo.create` built.
+            config: the run's `TrainConfig`.
+            preview: a fixed held-out `(images, labels)` NumPy batch, or None.
+
+        Returns:
+            For each picture, the network to probe, its inputs and the images (in [-1, 1]) the
+            attention is drawn over, a few rows each.
+        """
+        return []
+
+    def generated_image_metrics(self, network, model, config, **options):
+        """FID and KID of the images `network` generates (`generates_images` families):
+        `training.evaluation.generator_metrics.evaluate_generator`'s result."""
+        raise NotImplementedError(f"the {self.name} family generates no images to measure")
+
     def sample_grid(self, network, model, config, images=None, num_samples=64, seed=0,
                     label=None):
         """The uint8 `(height, width, channels)` picture of `sample`, `export` and the final
@@ -180,7 +203,7 @@ class Family:
             config: the run's `TrainConfig`.
             images: held-out images in [-1, 1] (needed when `samples_need_images`).
             num_samples: images to make (generating families).
-            seed: seed of the latents or of the corruption.
+            seed: seed of the latents (generating families).
             label: one class for every image (conditional generators).
         """
         raise NotImplementedError

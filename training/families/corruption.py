@@ -9,9 +9,9 @@ import math
 
 from keras import ops
 
+from training.choices import CORRUPTIONS
 from training.families.base import Noise
 
-CORRUPTIONS = ("none", "noise", "mask", "hole")
 # Side of the square patches the mask hides.
 MASK_PATCH = 4
 

@@ -13,6 +13,9 @@ from training.families.base import Noise
 from training.families.base import Update
 from training.families.pictures import image_grid
 
+# Rows of examples in the attention pictures.
+ATTENTION_ROWS = 3
+
 
 class GANFamily(Family):
     """Trains a `zoo.create("sagan_*")` pair with the SAGAN recipe.
@@ -42,6 +45,10 @@ class GANFamily(Family):
 
     name = "sagan"
     generates_images = True
+    picture_tag = "samples/ema_generator"
+    picture_description = (
+        "Moving-average generator, fixed noise (one class per row if conditional)."
+    )
 
     def check(self, config, info):
         if config.conditional and not info.num_classes:
@@ -124,6 +131,28 @@ class GANFamily(Family):
         generator = Update("generator", generator_loss, takes_batch=False, noise=noise)
         return [discriminator] * config.n_disc + [generator]
 
+    def attention_probes(self, trained, model, config, preview):
+        """The moving-average generator on the first fixed latents, and the discriminator on
+        the held-out images."""
+        average = trained[self.saved_network_key()]
+        inputs = fixed_generator_inputs(
+            config.num_samples, model.latent_dim, model.num_classes, config.seed
+        )
+        inputs = _first_rows(inputs)  # those of the sample grid
+        probes = [(average, inputs, generate(average, inputs))]
+        if preview is not None:
+            images, labels = preview
+            inputs = [images, labels] if model.num_classes else images
+            probes.append((trained["discriminator"], inputs, images))
+        return probes
+
+    def generated_image_metrics(self, network, model, config, **options):
+        from training.evaluation import generator_metrics
+
+        return generator_metrics.evaluate_generator(
+            network, config, model.latent_dim, model.num_classes, **options
+        )
+
     def sample_grid(self, network, model, config, images=None, num_samples=64, seed=0,
                     label=None):
         num_classes = model.num_classes
@@ -134,7 +163,22 @@ class GANFamily(Family):
         inputs = fixed_generator_inputs(
             num_samples, model.latent_dim, num_classes, seed, label if num_classes else None
         )
-        return image_grid(network.predict(inputs, verbose=0))
+        return image_grid(generate(network, inputs))
+
+
+def generate(generator, inputs, batch_size=64):
+    """The images of `generator` (inference mode) for NumPy `inputs`, NumPy float32 in [-1, 1].
+
+    Called eagerly in batches (not `predict`), so that a network built under a distribution
+    strategy samples from any context.
+    """
+    parts = inputs if isinstance(inputs, list) else [inputs]
+    images = []
+    for start in range(0, len(parts[0]), batch_size):
+        batch = [part[start : start + batch_size] for part in parts]
+        batch = batch if isinstance(inputs, list) else batch[0]
+        images.append(np.asarray(ops.convert_to_numpy(generator(batch, training=False))))
+    return np.concatenate(images).astype(np.float32)
 
 
 def fixed_generator_inputs(count, latent_dim, num_classes=0, seed=0, label=None):
@@ -164,3 +208,9 @@ def fixed_generator_inputs(count, latent_dim, num_classes=0, seed=0, label=None)
     else:
         labels = (np.arange(count) // math.ceil(math.sqrt(count))) % num_classes
     return [z, labels.astype(np.int32)]
+
+
+def _first_rows(inputs):
+    if isinstance(inputs, list):
+        return [part[:ATTENTION_ROWS] for part in inputs]
+    return inputs[:ATTENTION_ROWS]

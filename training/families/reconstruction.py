@@ -17,6 +17,9 @@ from training.families.corruption import hidden_pixels
 from training.families.corruption import hiding_options
 from training.families.pictures import reconstruction_grid
 
+# Rows of examples in the attention pictures.
+ATTENTION_ROWS = 3
+
 
 class ReconstructionFamily(Family):
     """Trains a `zoo.create("autoencoder_*")` model to reconstruct images.
@@ -39,6 +42,8 @@ class ReconstructionFamily(Family):
 
     name = "autoencoder"
     samples_need_images = True
+    picture_tag = "reconstructions/heldout"
+    picture_description = "Rows: held-out images, the corrupted inputs (if any), reconstructions."
 
     def check(self, config, info):
         if config.conditional:
@@ -121,6 +126,14 @@ class ReconstructionFamily(Family):
                 images, reconstructions, hidden
             )
         return scores
+
+    def attention_probes(self, trained, model, config, preview):
+        """The autoencoder on the first corrupted held-out images."""
+        if preview is None:
+            return []
+        autoencoder = trained["autoencoder"]
+        _, corrupted, _ = reconstruct(autoencoder, preview[0][:ATTENTION_ROWS], config)
+        return [(autoencoder, corrupted, corrupted)]
 
     def sample_grid(self, network, model, config, images=None, num_samples=64, seed=0,
                     label=None):

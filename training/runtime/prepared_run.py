@@ -13,6 +13,8 @@ import keras
 import zoo
 from training import config as config_lib
 from training import data
+from training.families import ConfigurationError
+from training.families import family_of
 from training.data.info import heldout_split
 from training.monitoring.summaries import SummaryWriter
 from training.runtime import checkpoints
@@ -27,10 +29,8 @@ from training.runtime.progress import ProgressBar
 from training.runtime.strategy import create_strategy
 from training.runtime.strategy import worker_index
 from training.trainers import precision
-from training.trainers.gan import GANTrainer
-from training.trainers.reconstruction import ReconstructionTrainer
+from training.trainers.base import Trainer
 
-TRAINERS = {"sagan": GANTrainer, "autoencoder": ReconstructionTrainer}
 SAMPLES_FILENAME = "samples.png"
 # Exit code of a multi-worker process whose peer is gone (EX_TEMPFAIL): relaunch with --resume.
 PEER_LOST_EXIT = 75
@@ -50,50 +50,55 @@ FIRST_CLASS_ARGUMENTS = {
 }
 
 
-def prepare(config, error):
+def prepare(config):
     """Checks `config` against the zoo, the data and the logdir, and builds the run.
 
     Every check that can fail does so here, before anything is written or trained.
 
     Args:
         config: the `TrainConfig` of the command line.
-        error: called with a message for a bad option; must not return (`parser.error`).
 
     Returns:
         A `PreparedRun`: its `trainer` is built; `train()` trains and returns the exit code.
+
+    Raises:
+        ConfigurationError: a bad option; the message names it and the fix.
     """
-    _check_model(config, error)
+    family = _check_model(config)
     try:
         info = data.dataset_info(config.dataset, config.data_dir)
     except data.DatasetError as problem:
-        error(f"--dataset: {problem}")
-    if config.conditional and not info.num_classes:
-        error(f"--conditional needs labels, but dataset {config.dataset!r} has none.")
+        raise ConfigurationError(f"--dataset: {problem}") from None
+    family.check(config, info)
     _warn_small_dataset(config, info)
     strategy = create_strategy(config.strategy)
     if config.jit_compile:
         problem = strategy_lib.jit_compile_problem(strategy)
         if problem:
-            error(
+            raise ConfigurationError(
                 f"--jit-compile with --strategy {config.strategy}: {problem}. Drop "
                 f"--jit-compile, or train on one device with --strategy default."
             )
     replicas = strategy.num_replicas_in_sync
     if config.batch_size % replicas:
-        error(
+        raise ConfigurationError(
             f"--batch-size {config.batch_size} does not divide over the {replicas} replicas of "
             f"the {config.strategy!r} strategy; use a multiple of {replicas}."
         )
     logdir = config.run_logdir()
-    _check_writable(logdir, worker_index(strategy), error)
-    _check_logdir(config, logdir, worker_index(strategy), error)
+    _check_writable(logdir, worker_index(strategy))
+    _check_logdir(config, logdir, worker_index(strategy))
     if config.resume:
-        _check_data_source(logdir, info, error)
+        _check_data_source(logdir, info)
 
     channels = config.channels or info.channels
     if config.init_from and not config.resume:
-        check_init_from(config, channels, error)
-    arguments = _zoo_arguments(config, channels, info, replicas)
+        check_init_from(config, channels)
+    arguments = family.zoo_arguments(config, channels, info)
+    if replicas > 1:
+        # Per-replica batch statistics would make a step depend on the number of replicas.
+        arguments["sync_batch_norm"] = True
+    arguments.update(config.model_args)
     keras.utils.set_random_seed(config.seed)
     # The trainer builds the generator's moving-average twin: under the same policy.
     with precision.dtype_policy(config.precision):
@@ -101,9 +106,11 @@ def prepare(config, error):
             try:
                 model = zoo.create(config.model, **arguments)
             except (TypeError, ValueError) as problem:
-                error(f"cannot build {config.model!r} with these options: {problem}")
+                raise ConfigurationError(
+                    f"cannot build {config.model!r} with these options: {problem}"
+                ) from None
         config = _with_model_defaults(config, model.defaults, channels, logdir)
-        trainer = TRAINERS[config.family](config, strategy, model)
+        trainer = Trainer(family, config, strategy, model)
     return PreparedRun(trainer, info, arguments)
 
 
@@ -112,7 +119,8 @@ class PreparedRun:
     """A checked and built run, ready to train.
 
     Attributes:
-        trainer: the `GANTrainer` or `ReconstructionTrainer`, models and optimizers built.
+        trainer: the `training.trainers.Trainer` of the model's family, models and optimizers
+            built.
         info: the dataset's `training.data.DatasetInfo`.
         arguments: the `zoo.create` arguments of the model.
     """
@@ -142,44 +150,26 @@ def _warn_small_dataset(config, info):
         )
 
 
-def _check_model(config, error):
+def _check_model(config):
+    """The model's `Family`, after the checks that need no data."""
     names = zoo.list_models()
     if config.model not in names:
         close = difflib.get_close_matches(config.model, names, n=1, cutoff=0.0)
-        error(
+        raise ConfigurationError(
             f"--model: unknown model {config.model!r}; did you mean {close[0]!r}? "
             f"Choices: {', '.join(names)}."
         )
-    if config.conditional and config.family != "sagan":
-        error(f"--conditional applies to GANs (sagan_*), not to {config.model!r}.")
-    if config.fid_every:
-        _check_fid(config, error)
-    if config.hole_min > config.hole_max or config.hole_min == 0:
-        error(
-            f"--hole-min {config.hole_min} and --hole-max {config.hole_max}: the hole's sides "
-            f"need 0 < --hole-min <= --hole-max <= 1 (fractions of the image side)."
-        )
     for name, value in config.model_args.items():
         if name in FIRST_CLASS_ARGUMENTS:
-            error(
+            raise ConfigurationError(
                 f"--model-arg {name}={value!r}: use {FIRST_CLASS_ARGUMENTS[name]} instead; "
                 f"the run sets `{name}` from that option (which config.json, the data pipeline "
                 f"and --resume follow)."
             )
+    return family_of(config.model)
 
 
-def _check_fid(config, error):
-    if config.family != "sagan":
-        error(f"--fid-every measures generated images: it applies to sagan_*, not {config.model!r}.")
-    from training.evaluation import weights
-
-    try:
-        weights.weights_path()
-    except weights.WeightsError as problem:
-        error(f"--fid-every: {problem}")
-
-
-def _check_logdir(config, logdir, worker, error):
+def _check_logdir(config, logdir, worker):
     """A fresh run must not silently mix with an old one; a resumed one needs a checkpoint."""
     existing = checkpoints.has_checkpoint_files(logdir) or os.path.exists(
         os.path.join(logdir, config_lib.CONFIG_FILENAME)
@@ -188,41 +178,41 @@ def _check_logdir(config, logdir, worker, error):
         leftovers = checkpoints.checkpoint_files(logdir, worker)
         if leftovers:
             # Never advise --overwrite while files that may be a checkpoint exist: it deletes them.
-            error(
+            raise ConfigurationError(
                 f"--resume: {logdir} holds checkpoint files but no complete checkpoint (a "
                 f"ckpt-<step>.index with its .data files): {', '.join(leftovers[:6])}. Nothing "
                 f"was deleted; restore the missing files, or move them away and start afresh."
             )
-        error(
+        raise ConfigurationError(
             f"--resume: {logdir} holds no checkpoint (the run stopped before its first "
             f"one?). Start afresh with --overwrite."
         )
     if existing and not config.resume and not config.overwrite:
-        error(
+        raise ConfigurationError(
             f"{logdir} already holds a run. Continue it with --resume, start afresh with "
             f"--overwrite (deletes its checkpoints and logs), or choose another --logdir."
         )
 
 
-def _check_writable(logdir, worker, error):
+def _check_writable(logdir, worker):
     """The logdir (and its checkpoints folder) must be directories this process can write."""
     if os.path.exists(logdir) and not os.path.isdir(logdir):
-        error(f"--logdir {logdir} is a file, not a directory: choose another --logdir.")
+        raise ConfigurationError(f"--logdir {logdir} is a file, not a directory: choose another --logdir.")
     existing = os.path.abspath(logdir)
     while not os.path.exists(existing):
         existing = os.path.dirname(existing)
     if not os.path.isdir(existing):
-        error(f"--logdir {logdir}: {existing} is a file, so the directory cannot be created.")
+        raise ConfigurationError(f"--logdir {logdir}: {existing} is a file, so the directory cannot be created.")
     folders = [existing]
     checkpoint_folder = checkpoints.checkpoint_directory(logdir, worker)
     if os.path.exists(checkpoint_folder):
         if not os.path.isdir(checkpoint_folder):
-            error(f"--logdir {logdir}: {checkpoint_folder} is a file, not a directory.")
+            raise ConfigurationError(f"--logdir {logdir}: {checkpoint_folder} is a file, not a directory.")
         folders.append(checkpoint_folder)
     for folder in folders:
         problem = _write_problem(folder)
         if problem:
-            error(
+            raise ConfigurationError(
                 f"--logdir {logdir}: cannot write in {folder} ({problem}); the run would fail "
                 f"at its first log or checkpoint. Fix the permissions or choose another --logdir."
             )
@@ -238,17 +228,6 @@ def _write_problem(folder):
     os.close(descriptor)
     os.remove(path)
     return None
-
-
-def _zoo_arguments(config, channels, info, replicas):
-    arguments = {"resolution": config.resolution, "channels": channels, "ch": config.ch}
-    if config.family == "sagan":
-        arguments["num_classes"] = info.num_classes if config.conditional else 0
-    if replicas > 1:
-        # Per-replica batch statistics would make a step depend on the number of replicas.
-        arguments["sync_batch_norm"] = True
-    arguments.update(config.model_args)
-    return arguments
 
 
 def _with_model_defaults(config, defaults, channels, logdir):
@@ -282,17 +261,17 @@ def _attach_data(trainer, info):
     heldout = dict(split=split, seed=config.seed + 1, shuffle=shuffle, repeat=shuffle)
     images, labels = next(iter(dataset(batch_size=PREVIEW_IMAGES, **heldout)))
     trainer.preview = (images.numpy(), labels.numpy())
-    if config.family == "autoencoder":
+    if trainer.family.heldout_needs() == "evaluation":
         trainer.eval_dataset = dataset(batch_size=config.batch_size, **heldout).take(
             config.eval_batches
         )
 
 
-def _check_data_source(logdir, info, error):
+def _check_data_source(logdir, info):
     """A run resumes only on the images it started with: another copy changes the data order."""
     recorded = config_lib.load_data_source(logdir)
     if recorded is not None and recorded != info.source:
-        error(
+        raise ConfigurationError(
             f"--resume: {logdir} trained on {recorded}, but dataset {info.name!r} now reads "
             f"{info.source}. Resuming would continue on other images, not the run it was. "
             f"Provide the same data again (docs/data.md), or start a new run in another --logdir."

@@ -5,6 +5,7 @@ import dataclasses
 import zoo
 from training import config as config_lib
 from training import engines
+from training.families import family_of
 from training.runtime import checkpoints
 from training.runtime.checkpoints import CheckpointError
 from training.runtime.loop import non_finite_variables
@@ -18,12 +19,14 @@ class SavedRun:
     Attributes:
         config: the run's `TrainConfig`.
         model: what `zoo.create` built (a `SAGAN` pair or an `Autoencoder`).
+        family: the model's `training.families.Family`.
         network: the restored network: the (moving-average) generator or the autoencoder.
         checkpoint: the path of the checkpoint it was restored from.
     """
 
     config: config_lib.TrainConfig
     model: object
+    family: object
     network: object
     checkpoint: str
 
@@ -57,8 +60,9 @@ def load_saved_run(logdir, checkpoint=None, ema=True, attention=None):
     # Synchronised batch norm only matters across replicas; the variables are the same.
     if "sync_batch_norm" in arguments:
         arguments = {**arguments, "sync_batch_norm": False}
+    family = family_of(name)
     if attention is not None:
-        name = f"{config.family}_{attention}"
+        name = f"{family.name}_{attention}"
         if name not in zoo.list_models():
             raise ValueError(
                 f"there is no {name} model to convert {logdir} to. Received: "
@@ -66,10 +70,7 @@ def load_saved_run(logdir, checkpoint=None, ema=True, attention=None):
             )
     with dtype_policy(config.precision):
         model = zoo.create(name, **arguments)
-    if config.family == "sagan":
-        network, key = model.generator, "ema_generator" if ema else "generator"
-    else:
-        network, key = model, "autoencoder"
+    network, key = family.saved_network(model), family.saved_network_key(ema)
     if engines.engine_of_run(logdir) == "jax":
         path, others, bad = _restore_jax(logdir, key, network, checkpoint)
     else:
@@ -86,7 +87,7 @@ def load_saved_run(logdir, checkpoint=None, ema=True, attention=None):
             + ": the run diverged. Choose an earlier checkpoint with --checkpoint"
             + (f" (found: {', '.join(others)})." if others else ".")
         )
-    return SavedRun(config=config, model=model, network=network, checkpoint=path)
+    return SavedRun(config=config, model=model, family=family, network=network, checkpoint=path)
 
 
 def _restore_jax(logdir, key, network, checkpoint):

@@ -1,11 +1,12 @@
-"""What one training step does: the GAN and reconstruction recipes, their losses and metrics.
+"""The TensorFlow engine's step: a family's updates under `tf.distribute`, with their state.
 
-- `base`: `Trainer`, the distributed step and the TensorBoard pictures both recipes share.
-- `gan`: `GANTrainer`, SAGAN's hinge loss, two time-scale Adam, `n_disc` and a moving average of G.
-- `reconstruction`: `ReconstructionTrainer`, autoencoders undoing a corruption.
-- `losses`, `image_metrics` (PSNR, SSIM), `corruption` (noise, masks), `ema` (the moving average)
-  and `replicas` (per-replica ids and seeds): their building blocks.
-- `precision`: `--precision`, the models' dtype policy and the loss scaling of float16.
+- `base`: `Trainer`, which runs any `training.families.Family`'s updates (the GAN's and the
+  reconstruction's recipes live in their families) with `GradientTape` under a strategy, and
+  writes what TensorBoard shows of it.
+- `ema` (the moving average) and `replicas` (per-replica ids, seeds and noise): its building
+  blocks.
+- `precision`: `--precision`, the models' dtype policy and the loss scaling of float16 (no
+  TensorFlow: the JAX engine uses it too).
 """
 
 import importlib
@@ -14,37 +15,10 @@ import importlib
 # engine) must not start TensorFlow.
 _WHERE = {
     "Trainer": "training.trainers.base",
-    "CORRUPTIONS": "training.trainers.corruption",
-    "corrupt": "training.trainers.corruption",
     "ExponentialMovingAverage": "training.trainers.ema",
-    "GANTrainer": "training.trainers.gan",
-    "fixed_generator_inputs": "training.trainers.gan",
-    "psnr": "training.trainers.image_metrics",
-    "ssim": "training.trainers.image_metrics",
-    "hinge_discriminator_loss": "training.trainers.losses",
-    "hinge_generator_loss": "training.trainers.losses",
-    "reconstruction_loss": "training.trainers.losses",
-    "ReconstructionTrainer": "training.trainers.reconstruction",
-    "reconstruct": "training.trainers.reconstruction",
-    "reconstruction_grid": "training.trainers.reconstruction",
 }
 
-__all__ = [
-    "CORRUPTIONS",
-    "ExponentialMovingAverage",
-    "GANTrainer",
-    "ReconstructionTrainer",
-    "Trainer",
-    "corrupt",
-    "fixed_generator_inputs",
-    "hinge_discriminator_loss",
-    "hinge_generator_loss",
-    "psnr",
-    "reconstruct",
-    "reconstruction_grid",
-    "reconstruction_loss",
-    "ssim",
-]
+__all__ = ["ExponentialMovingAverage", "Trainer"]
 
 
 def __getattr__(name):

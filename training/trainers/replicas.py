@@ -1,4 +1,5 @@
-"""Per-replica helpers of the distributed training step: which replicas run here, their seeds."""
+"""Per-replica helpers of the distributed training step: which replicas run here, their seeds and
+their noise."""
 
 import tensorflow as tf
 
@@ -37,3 +38,22 @@ def replica_seed(seed, step, stream):
     key = tf.constant([seed, stream], dtype=tf.int64)
     key = fold_in(key, tf.cast(step, tf.int64))
     return fold_in(key, tf.cast(replica, tf.int64))
+
+
+def draw_noise(spec, batch_size, seed):
+    """Draws a `training.families.Noise` for `batch_size` examples from a stateless `seed`.
+
+    Example:
+
+    >>> from training.families import Noise
+    >>> draw_noise(Noise("integers", maxval=10), 4, seed=[0, 1]).dtype
+    tf.int32
+    """
+    if spec.kind == "integers":
+        return tf.random.stateless_uniform(
+            (batch_size,), seed=seed, minval=0, maxval=spec.maxval, dtype=tf.int32
+        )
+    shape = tf.concat([[batch_size], tf.constant(spec.shape, tf.int32)], axis=0)
+    if spec.kind == "normal":
+        return tf.random.stateless_normal(shape, seed=seed)
+    return tf.random.stateless_uniform(shape, seed=seed)

@@ -9,6 +9,7 @@ import pytest
 from keras import ops
 
 import zoo
+from training import choices
 from training.config import TrainConfig
 from training.families import FAMILIES
 from training.families import ConfigurationError
@@ -64,6 +65,7 @@ def test_family_of_finds_each_family_and_refuses_others():
 def test_every_zoo_model_has_a_family():
     for name in zoo.list_models():
         assert family_of(name).name == name.split("_", 1)[0]
+    assert set(FAMILIES) == set(choices.FAMILIES)
 
 
 def test_noise_refuses_unknown_kinds():

@@ -228,9 +228,9 @@ def test_overwrite_starts_afresh(gan_run, tmp_path):
 def test_the_continue_line_after_a_signal_is_shell_quoted(tmp_path, capsys, monkeypatch):
     import shlex
 
-    from training.trainers.gan import GANTrainer
+    from training.trainers.base import Trainer
 
-    original = GANTrainer.train_step
+    original = Trainer.train_step
 
     def train_step(self):
         logs = original(self)
@@ -238,7 +238,7 @@ def test_the_continue_line_after_a_signal_is_shell_quoted(tmp_path, capsys, monk
             signal.raise_signal(signal.SIGTERM)
         return logs
 
-    monkeypatch.setattr(GANTrainer, "train_step", train_step)
+    monkeypatch.setattr(Trainer, "train_step", train_step)
     logdir = tmp_path / "it's a run dir"
     assert train(logdir, *GAN_OPTIONS) == 128 + signal.SIGTERM
     message = capsys.readouterr().err

@@ -67,11 +67,7 @@ def batches(slow):
 
 def train(tmp_path, slow, steps=7):
     config = config_lib.TrainConfig(logdir=str(tmp_path / "run"), steps=steps, **OPTIONS)
-
-    def error(message):
-        raise AssertionError(message)
-
-    trainer = prepared_run.prepare(config, error).trainer
+    trainer = prepared_run.prepare(config).trainer
     trainer.reset_state()
     trainer.attach_data(lambda context: batches(slow))
     writer, bar = RecordingWriter(), RecordingBar()

@@ -51,9 +51,9 @@ def one_step(strategy_name):
         model="autoencoder_refined", ch=8, batch_size=4, strategy=strategy_name,
         logdir=logdir + "/" + strategy_name,
     )
-    run = prepared_run.prepare(config, error=sys.exit)
+    run = prepared_run.prepare(config)
     run.attach_data()
-    model = run.trainer.autoencoder
+    model = run.trainer.networks()["autoencoder"]
     start = [np.array(w) for w in model.weights]
     loss = run.trainer.train_step()["losses/reconstruction"]
     statistics = [np.array(w) for w in model.weights if not w.trainable]

@@ -8,7 +8,7 @@ from tests.training.conftest import checkpoint_tensors
 from tests.training.conftest import train
 from training import export
 from training import sample
-from training.trainers.gan import GANTrainer
+from training.trainers.base import Trainer
 
 # Learning rates this large overflow the tiny SAGAN's optimizer state at step 1 and send its
 # losses to NaN by step 3 (the run, shortened).
@@ -45,7 +45,7 @@ def test_a_diverging_run_stops_with_an_error_and_saves_nothing_non_finite(tmp_pa
 def test_non_finite_losses_stop_the_run_naming_the_last_good_checkpoint(
     tmp_path, monkeypatch, capsys
 ):
-    original = GANTrainer.train_step
+    original = Trainer.train_step
 
     def train_step(self):
         logs = original(self)
@@ -53,7 +53,7 @@ def test_non_finite_losses_stop_the_run_naming_the_last_good_checkpoint(
             logs["losses/d_loss"] = float("nan")
         return logs
 
-    monkeypatch.setattr(GANTrainer, "train_step", train_step)
+    monkeypatch.setattr(Trainer, "train_step", train_step)
     logdir = tmp_path / "nan_loss"
     options = ("--model", "sagan_refined", *TINY, "--steps", "6", "--checkpoint-every", "2")
     assert train(logdir, *options) == 1
@@ -67,16 +67,16 @@ def test_non_finite_losses_stop_the_run_naming_the_last_good_checkpoint(
 def test_non_finite_weights_are_never_saved(tmp_path, monkeypatch, capsys):
     # Finite losses but a NaN weight after step 3 (as if an update overflowed): the checkpoint
     # of step 4 is refused.
-    original = GANTrainer.train_step
+    original = Trainer.train_step
 
     def train_step(self):
         logs = original(self)
         if int(self.step.numpy()) == 3:
-            variable = self.generator.trainable_variables[0]
+            variable = self.networks()["generator"].trainable_variables[0]
             variable.assign(variable * np.nan)
         return logs
 
-    monkeypatch.setattr(GANTrainer, "train_step", train_step)
+    monkeypatch.setattr(Trainer, "train_step", train_step)
     logdir = tmp_path / "poisoned"
     options = ("--model", "sagan_refined", *TINY, "--steps", "6", "--checkpoint-every", "2")
     assert train(logdir, *options) == 1

@@ -16,11 +16,7 @@ def _prepare(logdir, model, init_from, **options):
     config = config_lib.TrainConfig(
         model=model, logdir=str(logdir), ch=8, batch_size=4, init_from=str(init_from), **options
     )
-
-    def error(message):
-        raise ValueError(message)
-
-    return prepared_run.prepare(config, error).trainer
+    return prepared_run.prepare(config).trainer
 
 
 @pytest.mark.parametrize("kind", ["softmax", "efficient"])
@@ -28,7 +24,8 @@ def test_every_network_starts_from_the_source_weights_in_another_kind(gan_run, t
     trainer = _prepare(tmp_path / "run", f"sagan_{kind}", gan_run)
     trainer.reset_state()
     source = checkpoint_tensors(readable_checkpoint(str(gan_run)))
-    before = [np.array(v) for v in trainer.generator.weights]
+    generator = trainer.networks()["generator"]
+    before = [np.array(v) for v in generator.weights]
     path = load_initial_weights(trainer)
     assert path.endswith("ckpt-8")
     for name in ("generator", "discriminator", "ema_generator"):
@@ -43,11 +40,11 @@ def test_every_network_starts_from_the_source_weights_in_another_kind(gan_run, t
         # Every array the source holds for this network is now one of its weights.
         assert all(value.tobytes() in kept for value in restored.values())
     assert any(
-        not np.array_equal(b, np.array(a)) for a, b in zip(trainer.generator.weights, before)
+        not np.array_equal(b, np.array(a)) for a, b in zip(generator.weights, before)
     )
     # The optimizers and the step start afresh.
     assert int(trainer.step.numpy()) == 0
-    assert int(trainer.g_optimizer.iterations.numpy()) == 0
+    assert int(trainer.optimizers()["generator"].iterations.numpy()) == 0
 
 
 @pytest.mark.parametrize(

@@ -33,8 +33,9 @@ def test_every_precision_trains_both_families_with_float32_weights(tmp_path, mod
         assert COMPUTE_DTYPES[precision] in compute_dtypes(network)
     if model.startswith("sagan"):
         # The moving average computes like the generator and holds float32 weights.
-        assert compute_dtypes(trainer.ema_generator) == compute_dtypes(trainer.generator)
-        networks["ema_generator"] = trainer.ema_generator
+        average = trainer.averages["ema_generator"]
+        assert compute_dtypes(average) == compute_dtypes(networks["generator"])
+        networks = {**networks, "ema_generator": average}
     for name, network in networks.items():
         assert {weight.dtype for weight in network.weights if "float" in weight.dtype} == {
             "float32"
@@ -74,7 +75,7 @@ def attention_sums(model, images):
 
 def test_a_float16_attention_sum_beyond_float16_range_stays_finite(tmp_path):
     trainer = prepare(tmp_path, model="autoencoder_refined", precision="mixed_float16")
-    model, images = trainer.autoencoder, trainer.preview[0][:4]
+    model, images = trainer.networks()["autoencoder"], trainer.preview[0][:4]
 
     def set_key_and_value_kernels(layer, value):
         for weight in layer.weights:

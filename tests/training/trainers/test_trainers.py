@@ -1,11 +1,11 @@
-"""The GAN and reconstruction trainers, driven step by step."""
+"""The TensorFlow trainer running the GAN and reconstruction families, driven step by step."""
 
 import numpy as np
 import pytest
 
 from training import config as config_lib
 from training.runtime import prepared_run
-from training.trainers.gan import fixed_generator_inputs
+from training.families.gan import fixed_generator_inputs
 
 
 class RecordingWriter:
@@ -20,11 +20,7 @@ class RecordingWriter:
 
 def prepare(tmp_path, **options):
     config = config_lib.TrainConfig(logdir=str(tmp_path / "run"), ch=8, batch_size=4, **options)
-
-    def error(message):
-        raise AssertionError(message)
-
-    run = prepared_run.prepare(config, error)
+    run = prepared_run.prepare(config)
     run.attach_data()
     return run.trainer
 
@@ -40,20 +36,22 @@ def changed(before, after):
 def test_gan_step_trains_both_networks_n_disc_times_and_averages_the_generator(tmp_path):
     trainer = prepare(tmp_path, model="sagan_refined", n_disc=2)
     trainer.reset_state()
-    generator, discriminator = weights(trainer.generator), weights(trainer.discriminator)
+    networks, optimizers = trainer.networks(), trainer.optimizers()
+    generator, discriminator = networks["generator"], networks["discriminator"]
+    before_g, before_d = weights(generator), weights(discriminator)
     logs = trainer.train_step()
 
     assert set(logs) == {"losses/d_loss", "losses/g_loss", "logits/d_real", "logits/d_fake"}
     assert all(np.isfinite(value) for value in logs.values())
-    assert int(trainer.d_optimizer.iterations.numpy()) == 2
-    assert int(trainer.g_optimizer.iterations.numpy()) == 1
+    assert int(optimizers["discriminator"].iterations.numpy()) == 2
+    assert int(optimizers["generator"].iterations.numpy()) == 1
     assert int(trainer.step.numpy()) == 1
-    assert changed(generator, weights(trainer.generator))
-    assert changed(discriminator, weights(trainer.discriminator))
+    assert changed(before_g, weights(generator))
+    assert changed(before_d, weights(discriminator))
     # After one step the average sits between the old and the new weights (decay 1/10 then).
-    kernel = [i for i, w in enumerate(trainer.generator.weights) if w.trainable][0]
-    old, new = generator[kernel], weights(trainer.generator)[kernel]
-    average = weights(trainer.ema_generator)[kernel]
+    kernel = [i for i, w in enumerate(generator.weights) if w.trainable][0]
+    old, new = before_g[kernel], weights(generator)[kernel]
+    average = weights(trainer.averages["ema_generator"])[kernel]
     np.testing.assert_allclose(average, 0.1 * old + 0.9 * new, rtol=1e-5, atol=1e-7)
 
 
