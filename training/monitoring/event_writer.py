@@ -90,6 +90,7 @@ class EventWriter:
     def __init__(self, logdir, enabled=True):
         self.enabled = enabled
         self._writer = EventFileWriter(os.fspath(logdir)) if enabled else None
+        self._closed = False
 
     def scalars(self, values, step):
         """Writes `{tag: number}` at `step`."""
@@ -128,12 +129,14 @@ class EventWriter:
         self._add(0, hparams_summary.hparams_pb(values))
 
     def flush(self):
-        if self.enabled:
+        if self.enabled and not self._closed:
             self._writer.flush()
 
     def close(self):
-        if self.enabled:
+        """Writes what is buffered and closes the file; closing again does nothing."""
+        if self.enabled and not self._closed:
             self._writer.close()
+        self._closed = True
 
     def _write(self, step, **value):
         self._add(step, summary_pb2.Summary(value=[summary_pb2.Summary.Value(**value)]))

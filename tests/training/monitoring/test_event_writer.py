@@ -121,3 +121,14 @@ def test_write_png_round_trips_the_pixels(tmp_path, channels):
 def test_encode_png_names_a_bad_picture(picture):
     with pytest.raises(ValueError, match=re.escape(f"shape={picture.shape}")):
         encode_png(picture)
+
+
+def test_closing_twice_is_harmless_but_writing_after_close_fails(tmp_path):
+    writer = EventWriter(str(tmp_path))
+    writer.scalars({"losses/d_loss": 1.0}, step=1)
+    writer.close()
+    writer.close()
+    writer.flush()
+    with pytest.raises(OSError, match="closed"):
+        writer.scalars({"losses/d_loss": 2.0}, step=2)
+    assert read_scalars(str(tmp_path)) == {"losses/d_loss": [(1, 1.0)]}
