@@ -11,7 +11,6 @@ import itertools
 import time
 
 import jax
-import keras
 import numpy as np
 
 from training.data import arrays
@@ -20,6 +19,7 @@ from training.engines.jax.state import assign
 from training.engines.jax.state import non_finite_names
 from training.engines.jax.step import TrainStep
 from training.monitoring import attention_pictures
+from training.monitoring.event_writer import write_png
 
 # Images of the fixed held-out batch shown in the pictures (as the TensorFlow engine).
 PREVIEW_IMAGES = 8
@@ -176,7 +176,7 @@ class JaxTrainer:
         self.sync_models()
         picture = self.picture()
         if picture is not None:
-            keras.utils.save_img(path, picture, scale=False)
+            write_png(path, picture)
 
     # Checkpoints.
 
