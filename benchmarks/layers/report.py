@@ -108,10 +108,6 @@ def plot_files(name, records):
 
 def _document(payload, name, targets):
     settings, environment = payload["settings"], payload["environment"]
-    memory = (
-        "the device allocator's peak" if payload["device_kind"] == "gpu"
-        else "the peak resident memory (ru_maxrss) of the case's own process"
-    )
     images = "\n\n".join(
         f"![{metric} {pass_name}]({file})"
         for (metric, pass_name), file in plot_files(name, payload["records"]).items()
@@ -132,9 +128,9 @@ def _document(payload, name, targets):
             f"{settings['max_timing_s']:g} s.",
             document.load_line(payload["records"]),
             document.INTERLEAVED_NOTE,
-            f"- Memory: {memory}; *above baseline* subtracts what the process held once the "
-            "block and its inputs existed. *load before*: the 1-minute load average when the "
-            "case started.",
+            f"- Memory: {document.memory_text(payload)}; *above baseline* subtracts what the "
+            "process held once the block and its inputs existed. *load before*: the 1-minute "
+            "load average when the case started.",
             "",
             "## Targets",
             "",

@@ -26,15 +26,13 @@ from benchmarks.reporting.targets import targets_table
 
 
 def _time(record):
-    if record is None or record["status"] != "OK":
-        return status_cell(record)
-    return format_seconds(record["time_median_s"])
+    ok = record is not None and record["status"] == "OK"
+    return format_seconds(record["time_median_s"]) if ok else status_cell(record)
 
 
 def _peak(record):
-    if record is None or record["status"] != "OK":
-        return status_cell(record)
-    return format_bytes(record["peak_memory_bytes"])
+    ok = record is not None and record["status"] == "OK"
+    return format_bytes(record["peak_memory_bytes"]) if ok else status_cell(record)
 
 
 def _ratio(name):
@@ -246,10 +244,6 @@ def document(payload, name, rows, targets):
     """The markdown report of a run: environment, settings, targets, summary, options, every
     case."""
     environment, settings = payload["environment"], payload["settings"]
-    memory = (
-        "the device allocator's peak" if payload["device_kind"] == "gpu"
-        else "the peak resident memory (ru_maxrss) of the case's own process"
-    )
     lines = [
         f"# Model benchmark: a training step on {environment['keras_backend']}, "
         f"{payload['device_name']}",
@@ -262,8 +256,8 @@ def document(payload, name, rows, targets):
         "random batch (no data pipeline): for `sagan_*` one discriminator update on real and "
         "generated images, one generator update and the generator's moving average; for "
         "`autoencoder_*` one reconstruction update. Adam, the models' default settings.",
-        f"- Memory: {memory}; *above baseline* subtracts what the process held once the "
-        "trainer and its data existed.",
+        f"- Memory: {opening.memory_text(payload)}; *above baseline* subtracts what the "
+        "process held once the trainer and its data existed.",
         "",
         "## Targets",
         "",

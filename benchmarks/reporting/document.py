@@ -29,6 +29,13 @@ def environment_markdown(environment):
     )
 
 
+def memory_text(payload):
+    """What a run's memory columns measure, by the device it ran on."""
+    if payload["device_kind"] == "gpu":
+        return "the device allocator's peak"
+    return "the peak resident memory (ru_maxrss) of the case's own process"
+
+
 def load_line(records):
     """The markdown line summarising the machine's load when a run's cases started."""
     loads = [record["load_before"][0] for record in records]
