@@ -8,9 +8,13 @@ The built-in datasets of `training.data` that need no TensorFlow to read:
   is read).
 - `"fashion_mnist_embedded"`: always the bundled 10,000 images.
 - `"photos"`: random crops of scikit-image's bundled photos.
+- a path to a folder of images (one subfolder per class gives labels), decoded by Pillow;
+  checked before training and bad files skipped as for the tf.data pipeline
+  (`training.data.image_files`). PNG decodes to the same pixels as TensorFlow's; JPEG decoders
+  may differ by a few levels.
 
-Folders of images and tensorflow-datasets names need TensorFlow: they raise a `DatasetError`
-that says so and how to train on them.
+tensorflow-datasets names need TensorFlow: they raise a `DatasetError` that says so and how to
+train on them.
 
 `BatchIterator` yields the same kind of batches as `training.data.make_dataset`:
 `(images float32 (b, R, R, C) in [-1, 1], labels int32 (b,))`, preprocessed the same way
@@ -30,6 +34,7 @@ from typing import Callable
 import numpy as np
 
 from training.data import fashion_mnist_files
+from training.data import image_files
 from training.data import photo_crops
 from training.data.info import DatasetError
 from training.data.info import DatasetInfo
@@ -59,7 +64,7 @@ class _Source:
 
 
 def available_array_datasets():
-    """The dataset names `BatchIterator` reads without TensorFlow."""
+    """The dataset names `BatchIterator` reads without TensorFlow (besides folders)."""
     return list(BUILT_IN)
 
 
@@ -67,7 +72,7 @@ def array_dataset_info(name="fashion_mnist", data_dir=None):
     """Describe a dataset without reading its images or importing TensorFlow.
 
     Args:
-        name: one of `available_array_datasets()`.
+        name: one of `available_array_datasets()`, or a folder of images.
         data_dir: accepted for the same call as `training.data.dataset_info`; the datasets read
             here do not use it.
 
@@ -75,8 +80,8 @@ def array_dataset_info(name="fashion_mnist", data_dir=None):
         A `DatasetInfo`; its `source` says which copy on this machine would be read.
 
     Raises:
-        DatasetError: a folder or a tensorflow-datasets name (they need TensorFlow), or an
-            unknown name.
+        DatasetError: a tensorflow-datasets name (they need TensorFlow), a missing folder, or
+            a folder without readable images.
 
     Example:
 
@@ -96,6 +101,11 @@ def _find_source(name, data_dir=None):
         return _Source(fashion_mnist_files.embedded_info(name), _indexed(_load_embedded))
     if name == "photos":
         return _Source(photo_crops.info(), _open_photos)
+    if isinstance(name, (str, os.PathLike)) and os.path.isdir(os.path.expanduser(name)):
+        paths, labels, info = image_files.folder_contents(
+            name, image_files.pillow_decode_problems
+        )
+        return _Source(info, _indexed_files(paths, np.asarray(labels, np.int32)))
     raise DatasetError(_needs_tensorflow_message(name))
 
 
@@ -109,17 +119,16 @@ def _needs_tensorflow_message(name):
         return f"`name` must be a dataset name or a folder path. Received: name={name!r}"
     name = os.fspath(name)
     path = os.path.expanduser(name)
-    if os.path.isdir(path):
-        what = f"a folder of images ({path}) is read by the tf.data pipeline only"
-    elif name.startswith(("/", ".", "~")) or os.sep in name:
+    if os.path.exists(path):
+        return f"{name!r} is a file; pass a folder of images instead."
+    if name.startswith(("/", ".", "~")) or os.sep in name:
         return f"No folder {path!r} exists. Received: name={name!r}"
-    else:
-        what = "a name other than the built-in datasets is a tensorflow-datasets name"
     return (
-        f"Dataset {name!r} needs TensorFlow (tensorflow-datasets): {what}. Without TensorFlow "
-        f"(the JAX engine) the datasets are {', '.join(BUILT_IN)}. To train on {name!r}, "
-        f"install the TensorFlow engine (pip install 'keras-refined-sa[train]') and run with "
-        f"KERAS_BACKEND=tensorflow."
+        f"Dataset {name!r} needs TensorFlow (tensorflow-datasets): names other than "
+        f"{', '.join(BUILT_IN)} are tensorflow-datasets datasets, which only the tf.data "
+        f"pipeline reads. Without TensorFlow (the JAX engine) use a built-in dataset or a "
+        f"folder of images. To train on {name!r}, install the TensorFlow engine "
+        f"(pip install 'keras-refined-sa[train]') and run with KERAS_BACKEND=tensorflow."
     )
 
 
@@ -135,6 +144,21 @@ def _indexed(load_arrays):
             return images[positions][..., None], labels[positions].astype(np.int32)
 
         return len(labels), load
+
+    return open_source
+
+
+def _indexed_files(paths, labels):
+    """`_Source.open` for image files: read and decoded when their batch is made."""
+
+    def open_source(parts, resolution, seed, shuffle):
+        del parts, resolution  # One split; images are resized later, in the batch.
+
+        def load(elements):
+            positions = epoch_positions(elements, len(paths), seed, shuffle)
+            return [image_files.decode_rgb(paths[p]) for p in positions], labels[positions]
+
+        return len(paths), load
 
     return open_source
 
@@ -205,7 +229,7 @@ class BatchIterator:
     `position` (batches handed out so far) is all a checkpoint needs to resume.
 
     Args:
-        name: one of `available_array_datasets()`.
+        name: one of `available_array_datasets()`, or a folder of images.
         resolution: side of the square output images, 16 to 512.
         batch_size: global batch size; each shard yields `batch_size // shard_count`.
         split: split to read, e.g. `"train"`, `"test"` or `"train+test"`.

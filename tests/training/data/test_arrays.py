@@ -5,7 +5,9 @@ import itertools
 import numpy as np
 import pytest
 import tensorflow as tf
+from PIL import Image
 
+from tests.training.data.test_bad_images import make_folder
 from tests.training.data.test_data import image_ids
 from tests.training.data.test_data import tiny_idx_dir  # noqa: F401 (a fixture)
 from training import data
@@ -151,14 +153,43 @@ def test_photo_crops_fall_where_the_tf_data_pipelines_do_for_the_same_draws():
 
 
 def test_datasets_that_need_tensorflow_are_refused_with_the_fix(tmp_path):
-    for name in ("cifar10", str(tmp_path)):
-        with pytest.raises(arrays.DatasetError) as error:
-            arrays.BatchIterator(name, resolution=32, batch_size=4)
-        message = str(error.value)
-        assert repr(name) in message and "needs TensorFlow (tensorflow-datasets)" in message
-        assert "keras-refined-sa[train]" in message and "KERAS_BACKEND=tensorflow" in message
+    with pytest.raises(arrays.DatasetError) as error:
+        arrays.BatchIterator("cifar10", resolution=32, batch_size=4)
+    message = str(error.value)
+    assert "'cifar10' needs TensorFlow (tensorflow-datasets)" in message
+    assert "keras-refined-sa[train]" in message and "KERAS_BACKEND=tensorflow" in message
     with pytest.raises(arrays.DatasetError, match="No folder"):
         arrays.array_dataset_info(str(tmp_path / "missing"))
+    with pytest.raises(arrays.DatasetError, match="holds no images"):
+        arrays.array_dataset_info(str(tmp_path))
+
+
+def test_folder_of_pngs_gives_the_tf_data_pipelines_images_and_labels(tmp_path):
+    rng = np.random.default_rng(0)
+    for index, (label, shape) in enumerate([("cat", (20, 24, 3)), ("dog", (30, 30, 1))] * 3):
+        (tmp_path / label).mkdir(exist_ok=True)
+        pixels = rng.integers(0, 256, shape, np.uint8)
+        Image.fromarray(pixels[..., 0] if shape[-1] == 1 else pixels).save(
+            tmp_path / label / f"{index}.png"
+        )
+    info = arrays.array_dataset_info(str(tmp_path))
+    assert info == data.dataset_info(str(tmp_path))
+    assert info.class_names == ("cat", "dog") and info.num_examples == 6
+    options = dict(resolution=16, batch_size=6, shuffle=False, repeat=False)
+    expected, expected_labels = next(iter(data.make_dataset(str(tmp_path), **options)))
+    (images, labels), = batches(1, str(tmp_path), **options)
+    np.testing.assert_array_equal(labels, expected_labels.numpy())
+    assert np.abs(images - expected.numpy()).max() <= TF_TOLERANCE
+
+
+def test_folder_files_that_cannot_be_decoded_are_skipped_with_a_warning(tmp_path, capsys):
+    folder = make_folder(tmp_path / "mixed")
+    assert arrays.array_dataset_info(str(folder)).num_examples == 5
+    message = capsys.readouterr().err
+    assert "skipping 2 of 7 image files" in message
+    assert f"{folder}/corrupt.png (" in message and f"{folder}/empty.jpg (empty file)" in message
+    for images, _ in batches(3, str(folder), resolution=16, batch_size=4):
+        assert images.shape == (4, 16, 16, 3)
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from training import data
-from training.data import image_folder
+from training.data import image_files
 from training.run import main
 
 
@@ -23,7 +23,7 @@ def make_folder(path, good=5):
 @pytest.mark.parametrize("check", ["full", "header"])
 def test_unreadable_files_are_skipped_with_a_warning(tmp_path, capsys, monkeypatch, check):
     if check == "header":
-        monkeypatch.setattr(image_folder, "FULL_CHECK_BYTES", 0)
+        monkeypatch.setattr(image_files, "FULL_CHECK_BYTES", 0)
     folder = make_folder(tmp_path / "mixed")
     info = data.dataset_info(str(folder))
     assert info.num_examples == 5
