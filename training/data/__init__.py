@@ -10,8 +10,11 @@ source into an unbatched `tf.data.Dataset` of `(uint8 image, int32 label)` pairs
 - `image_folder`: a folder of image files, optionally one subfolder per class.
 - `tfds_source`: any dataset already prepared by tensorflow-datasets.
 - `source`: what they share: the `ReadRequest` and the `Source` they return.
-- `info`: `DatasetError` and `DatasetInfo`, without TensorFlow.
-- `arrays`: the same built-in datasets as NumPy batches, without TensorFlow (the JAX engine).
+- `info`: `DatasetError`, `DatasetInfo` and the argument checks, without TensorFlow.
+- `arrays`: the built-in datasets and folders as NumPy batches, without TensorFlow (the JAX
+  engine's input), preprocessed by `model_images`.
+- `fashion_mnist_files`, `photo_crops`, `image_files`: what both pipelines read, without
+  TensorFlow: Fashion-MNIST's arrays, the photo bank and its crops, a folder's checked files.
 
 See docs/data.md for how to provide each one.
 """
