@@ -1,4 +1,4 @@
-"""Fashion-MNIST as a tf.data source from the best copy here: Debian's IDX files, tfds, or the bundle.
+"""Fashion-MNIST as a tf.data source from the best copy: Debian's IDX files, tfds or the bundle.
 
 The arrays themselves are read by `training.data.fashion_mnist_files` (no TensorFlow there).
 

@@ -89,7 +89,7 @@ def test_shards_partition_each_batch(tiny_idx_dir):  # noqa: F811
         assert sorted(first + second) == sorted(whole[step])
 
 
-def test_single_pass_keeps_the_last_partial_batch_and_repeating_drops_it(tiny_idx_dir):  # noqa: F811
+def test_single_pass_keeps_the_last_partial_batch_repeating_drops_it(tiny_idx_dir):  # noqa: F811
     single = batches(10, batch_size=6, shuffle=False, repeat=False)
     assert [len(labels) for _, labels in single] == [6, 6, 4]
     assert sum(ids(single), []) == list(range(16))
