@@ -242,8 +242,8 @@ class BatchIterator:
         shard_index, shard_count: this shard (host or replica) and how many there are.
         position: batches already consumed: start at batch `position`.
         prefetch: batches prepared ahead.
-        workers: threads preparing the images of one batch when they differ in size (photo
-            crops); NumPy releases the GIL in the arithmetic, so they run in parallel.
+        workers: threads reading and preparing the images of one batch, each a share of it
+            (Pillow's decoders and NumPy's arithmetic release the GIL, so they run in parallel).
 
     Raises:
         DatasetError: unknown dataset, one that needs TensorFlow, unknown split, or a bad
@@ -310,7 +310,8 @@ class BatchIterator:
         self._stop = threading.Event()
         self._thread = None
         self._closed = False
-        self._pool = concurrent.futures.ThreadPoolExecutor(max(1, workers), "BatchIterator")
+        self._workers = max(1, workers)
+        self._pool = concurrent.futures.ThreadPoolExecutor(self._workers, "BatchIterator")
 
     @property
     def position(self):
@@ -326,11 +327,15 @@ class BatchIterator:
             elements = elements[elements < self._count]
             if not len(elements):
                 return None
+        # The workers each read and prepare a contiguous share, in order.
+        shares = [share for share in np.array_split(elements, self._workers) if len(share)]
+        prepared = list(self._pool.map(self._prepare, shares))
+        return tuple(np.concatenate(parts) for parts in zip(*prepared))
+
+    def _prepare(self, elements):
         images, labels = self._load(elements)
         if isinstance(images, list):
-            images = np.concatenate(
-                list(self._pool.map(lambda image: self._model_images(image[None]), images))
-            )
+            images = np.concatenate([self._model_images(image[None]) for image in images])
         else:
             images = self._model_images(images)
         return images, labels

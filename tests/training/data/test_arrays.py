@@ -55,6 +55,15 @@ def test_same_seed_same_batches_other_seed_other_batches(name):
     assert not np.array_equal(first[0][0], batches(1, name, seed=6)[0][0])
 
 
+@pytest.mark.parametrize("name", ["fashion_mnist_embedded", "photos"])
+def test_the_number_of_workers_changes_no_batch(name):
+    one = batches(2, name, batch_size=7, workers=1)
+    three = batches(2, name, batch_size=7, workers=3)
+    for (images, labels), (images_again, labels_again) in zip(one, three):
+        np.testing.assert_array_equal(images, images_again)
+        np.testing.assert_array_equal(labels, labels_again)
+
+
 def test_every_epoch_visits_every_image_in_a_new_order(tiny_idx_dir):  # noqa: F811
     stream = sum(ids(batches(12, seed=1)), [])
     epochs = [stream[start : start + 16] for start in (0, 16, 32)]
