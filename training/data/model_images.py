@@ -42,9 +42,10 @@ def to_model_images(images, *, resolution, channels):
     top, left = (height - side) // 2, (width - side) // 2
     images = images[:, top : top + side, left : left + side]
     if side != resolution:
-        # Rows, then columns: out[b, i, j] = sum_h sum_w W[i, h] W[j, w] in[b, h, w].
-        images = _resize_axis(images, resolution, axis=1)
-        images = _resize_axis(images, resolution, axis=2)
+        # Rows, then columns: out[b, i, j] = sum_h sum_w W[i, h] W[j, w] in[b, h, w]; the
+        # columns are resized as the rows of the transposed images.
+        images = _resize_rows(images, resolution)
+        images = _resize_rows(images.transpose(0, 2, 1, 3), resolution).transpose(0, 2, 1, 3)
     # Antialiased resizing may overshoot the input range by a hair.
     return np.clip(images / np.float32(127.5) - np.float32(1.0), -1.0, 1.0)
 
@@ -75,14 +76,12 @@ def resize_weights(input_size, output_size):
     return weights
 
 
-def _resize_axis(images, size, axis):
-    """`images` resized to `size` along `axis` (1 or 2): each output pixel sums a few taps."""
-    indices, weights = _taps(images.shape[axis], size)
-    shape = [1, 1, 1, 1]
-    shape[axis] = size
+def _resize_rows(images, size):
+    """`images` `(b, h, w, c)` resized to `size` rows: each output row sums a few input rows."""
+    indices, weights = _taps(images.shape[1], size)
     total = 0
     for tap in range(indices.shape[1]):
-        total = total + weights[:, tap].reshape(shape) * np.take(images, indices[:, tap], axis)
+        total = total + weights[:, tap, None, None] * images[:, indices[:, tap]]
     return total
 
 
