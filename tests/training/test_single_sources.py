@@ -27,7 +27,9 @@ def literal_strings(node):
     """The strings of a tuple, list or set literal made only of strings, else None."""
     if not isinstance(node, (ast.Tuple, ast.List, ast.Set)) or not node.elts:
         return None
-    if not all(isinstance(item, ast.Constant) and isinstance(item.value, str) for item in node.elts):
+    if not all(isinstance(item, ast.Constant) for item in node.elts):
+        return None
+    if not all(isinstance(item.value, str) for item in node.elts):
         return None
     return frozenset(item.value for item in node.elts)
 

@@ -54,7 +54,7 @@ def tensorflow_error(prefix):
         None,
         None,
         "{{function_node __wrapped__SaveV2_dtypes_5_device_/job:localhost/replica:0/task:0/"
-        f"device:CPU:0}} {prefix.numpy().decode()}.data-00000-of-00001.tempstate1; No space left "
+        f"device:CPU:0}}}} {prefix.numpy().decode()}.data-00000-of-00001.tempstate1; No space left "
         "on device [Op:SaveV2]",
     )
 
@@ -124,8 +124,9 @@ def test_rebuilding_the_index_prints_nothing(tmp_path, capfd, caplog, monkeypatc
         repair_index(str(tmp_path))
     assert caplog.messages == []
     assert capfd.readouterr() == ("", "")
-    assert tf.train.get_checkpoint_state(checkpoint_directory(str(tmp_path))).model_checkpoint_path \
-        == os.path.join(checkpoint_directory(str(tmp_path)), "ckpt-2")
+    directory = checkpoint_directory(str(tmp_path))
+    state = tf.train.get_checkpoint_state(directory)
+    assert state.model_checkpoint_path == os.path.join(directory, "ckpt-2")
 
 
 def test_a_run_resumed_from_a_rebuilt_index_still_keeps_only_max_to_keep(tmp_path):
@@ -140,7 +141,9 @@ def test_a_run_resumed_from_a_rebuilt_index_still_keeps_only_max_to_keep(tmp_pat
     ]
 
 
-@pytest.mark.slow  # ~60 s: a process of its own; test_rebuilding_the_index_prints_nothing is cheap
+# ~100 s on 2 busy cores: a process of its own. test_rebuilding_the_index_prints_nothing covers
+# the same call cheaply.
+@pytest.mark.slow
 def test_a_quiet_resume_past_a_damaged_checkpoint_prints_only_its_warning(gan_run, tmp_path):
     logdir = tmp_path / "damaged"
     shutil.copytree(gan_run, logdir)
@@ -149,8 +152,11 @@ def test_a_quiet_resume_past_a_damaged_checkpoint_prints_only_its_warning(gan_ru
         file.truncate(os.path.getsize(data) // 2)
     # In a process of its own TensorFlow's log reaches stderr, as it does for a user.
     command = [sys.executable, "-m", "training.run", "--logdir", str(logdir), *GAN_OPTIONS]
-    result = subprocess.run([*command, "--resume"], capture_output=True, text=True, timeout=600)
+    environment = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    result = subprocess.run(
+        [*command, "--resume"], capture_output=True, text=True, timeout=600, env=environment
+    )
     assert result.returncode == 0, result.stderr
-    assert f"skipping damaged checkpoint(s) {logdir}/checkpoints/ckpt-8" in result.stderr
-    assert "deprecated" not in result.stderr
-    assert "update_checkpoint_state" not in result.stderr
+    [warning] = result.stderr.splitlines()  # TensorFlow's deprecation notice was a second one
+    damaged = logdir / "checkpoints" / "ckpt-8"
+    assert warning.startswith(f"warning: skipping damaged checkpoint(s) {damaged} (")
