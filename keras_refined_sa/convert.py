@@ -17,6 +17,19 @@ ATTENTION_CLASSES = {
 }
 
 
+def _drop_refined_options(layer, config, attention):
+    """Removes the refined layer's options from `config`, refusing those that are on: they change
+    the maths and add variables that the other forms do not have."""
+    for option, off in RefinedSelfAttention.OPTIONS_OFF.items():
+        value = config.pop(option, off)
+        if value != off:
+            raise ValueError(
+                f"Layer {layer.name!r} uses the refined option {option}={value!r}, which the "
+                f"{attention!r} form does not have. Received: attention={attention!r}. Convert "
+                f"only models whose refined layers have {option}={off!r}."
+            )
+
+
 def convert_attention(model, attention):
     """Clones a functional or sequential model with every attention block in another form.
 
@@ -54,6 +67,8 @@ def convert_attention(model, attention):
         if isinstance(layer, BaseSelfAttention):
             config = layer.get_config()
             config.pop("fused", None)
+            if target_class is not RefinedSelfAttention:
+                _drop_refined_options(layer, config, attention)
             return target_class.from_config(config)
         return layer.__class__.from_config(layer.get_config())
 

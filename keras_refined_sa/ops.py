@@ -14,6 +14,9 @@ and values are max-pooled), and returns `(batch, n, value_channels)`.
   intermediate is the `(key_channels, value_channels)` channel-attention matrix.
 - `efficient_attention`: Shen et al.'s `softmax_channels(q) (softmax_positions(k)ᵀ v)`, the same
   re-association with a normalisation kept: O(n) memory.
+- `positive_features` and `row_normalized_attention`: Katharopoulos et al.'s linear attention,
+  `φ(q) (φ(k)ᵀ v) / (φ(q) Σ φ(k)ᵀ)` with a non-negative feature map φ: the refined order with
+  each row of the implicit map summing to 1. O(n) memory.
 
 The `*_attention_map` functions give each form's `(batch, n, m)` map `A` (the output is `A v`):
 called with a few query rows, they cost O(m) per row, which is how the layers draw where a query
@@ -25,6 +28,8 @@ Reference:
   Reconstruction](https://arxiv.org/abs/1905.08008)
 - [Shen et al., Efficient Attention: Attention with Linear Complexities](
   https://arxiv.org/abs/1812.01243)
+- [Katharopoulos et al., Transformers are RNNs: Fast Autoregressive Transformers with Linear
+  Attention](https://arxiv.org/abs/2006.16236)
 """
 
 from keras import ops
@@ -240,6 +245,92 @@ def efficient_attention_map(query, key):
     """
     key_weights = _transpose_positions(_softmax_over_positions(key))
     return ops.cast(ops.matmul(_softmax_over_channels(query), key_weights), query.dtype)
+
+
+# Non-negative feature maps φ for queries and keys, by name: ReLU (FLatten's kernel before its
+# focusing power) and Katharopoulos et al.'s elu(x) + 1, which is positive everywhere.
+FEATURE_MAPS = {
+    "relu": ops.relu,
+    "elu_plus_one": lambda tensor: ops.elu(tensor) + 1,
+}
+
+# Added to the row normaliser φ(q_i) · mean(φ(k)): a query whose features are all zero (ReLU)
+# reads zeros instead of 0/0. The value of the linear-attention references.
+_ROW_NORMALIZER_EPSILON = 1e-6
+
+
+def positive_features(tensor, feature_map):
+    """The non-negative feature map `feature_map` (a name in `FEATURE_MAPS`) of queries or keys.
+
+    Example:
+
+    >>> q = keras.ops.convert_to_tensor([[[-2.0, 0.5]]])
+    >>> keras.ops.convert_to_numpy(positive_features(q, "relu")).tolist()
+    [[[0.0, 0.5]]]
+    """
+    if feature_map not in FEATURE_MAPS:
+        raise ValueError(
+            f"`feature_map` must be one of {sorted(FEATURE_MAPS)}. Received: "
+            f"feature_map={feature_map!r}"
+        )
+    return FEATURE_MAPS[feature_map](tensor)
+
+
+def row_normalized_readout(query, key, context):
+    """`query context / (query · mean(key))`: each query's share of the channel attention
+    `context = kᵀ v / m`, divided by the sum of its row of `q kᵀ / m`. Float32, returned in the
+    query's dtype.
+
+    Meant for non-negative queries and keys (`positive_features`): then every row of the implicit
+    map `row_normalized_attention_map` is non-negative and sums to 1.
+
+    Example:
+
+    >>> q, k = keras.ops.relu(keras.random.normal((2, 64, 4))), keras.random.uniform((2, 32, 4))
+    >>> context = channel_attention(k, keras.random.normal((2, 32, 16)))
+    >>> tuple(row_normalized_readout(q, k, context).shape)
+    (2, 64, 16)
+    """
+    features = ops.cast(query, _ACCUMULATION_DTYPE)
+    mean_key = ops.mean(ops.cast(key, _ACCUMULATION_DTYPE), axis=1, keepdims=True)
+    normalizer = ops.sum(features * mean_key, axis=-1, keepdims=True) + _ROW_NORMALIZER_EPSILON
+    return ops.cast(ops.matmul(features, context) / normalizer, query.dtype)
+
+
+def row_normalized_attention(query, key, value):
+    """Linear attention `q (kᵀ v) / (q Σ kᵀ)` for non-negative q and k: O(n) time and memory.
+
+    Equal to `row_normalized_attention_map(q, k) v` without forming the map.
+
+    Example:
+
+    >>> q = positive_features(keras.random.normal((2, 64, 4)), "elu_plus_one")
+    >>> k = positive_features(keras.random.normal((2, 64, 4)), "elu_plus_one")
+    >>> v = keras.random.normal((2, 64, 16))
+    >>> tuple(row_normalized_attention(q, k, v).shape)
+    (2, 64, 16)
+    """
+    return row_normalized_readout(query, key, channel_attention(key, value))
+
+
+def row_normalized_attention_map(query, key):
+    """The map `q kᵀ` with each row divided by its sum (plus a small epsilon), `(batch, n, m)`.
+
+    With non-negative q and k every row is a distribution over the key positions. Float32,
+    returned in the query's dtype.
+
+    Example:
+
+    >>> q = keras.ops.relu(keras.random.normal((2, 16, 4)))
+    >>> k = keras.random.uniform((2, 8, 4))
+    >>> tuple(row_normalized_attention_map(q, k).shape)
+    (2, 16, 8)
+    """
+    affinity = dot_product_attention_map(
+        ops.cast(query, _ACCUMULATION_DTYPE), ops.cast(key, _ACCUMULATION_DTYPE)
+    )
+    normalizer = ops.sum(affinity, axis=-1, keepdims=True) + _ROW_NORMALIZER_EPSILON
+    return ops.cast(affinity / normalizer, query.dtype)
 
 
 # Each form's `(batch, n, m)` map from queries and keys, by the name of the form.

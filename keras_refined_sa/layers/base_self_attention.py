@@ -8,6 +8,9 @@ from keras_refined_sa import ops as attention_ops
 from keras_refined_sa.layers.spectral_normalization import SpectralNormalization
 
 PROJECTIONS = ("query", "key", "value", "output")
+# The seed streams of the layer's kernels: the projections', then those of options' own variables
+# (after them, so that an option leaves the projections' initial kernels as they were).
+INITIALIZER_STREAMS = (*PROJECTIONS, "depthwise")
 
 
 class BaseSelfAttention(keras.layers.Layer):
@@ -114,7 +117,7 @@ class BaseSelfAttention(keras.layers.Layer):
         config = self.kernel_initializer.get_config()
         seed = config.get("seed")
         if isinstance(seed, int) and not isinstance(seed, bool):
-            entropy = (seed, PROJECTIONS.index(projection))
+            entropy = (seed, INITIALIZER_STREAMS.index(projection))
             config["seed"] = int(np.random.SeedSequence(entropy).generate_state(1)[0] >> 1)
         return self.kernel_initializer.__class__.from_config(config)
 
@@ -221,19 +224,29 @@ class BaseSelfAttention(keras.layers.Layer):
             outputs = outputs + gamma * bias
         return outputs
 
-    def _attention_inputs(self, inputs, training):
+    def _pooled_and_flattened(self, query, key, value):
         """q at the input's n positions, k and v at the m key positions (pooled or not), each
         flattened to `(batch, positions, channels)`."""
-        query, key, value = self._query_key_value(inputs, training)
         if self.pool_key_value:
             key = ops.max_pool(key, pool_size=2, strides=2)
             value = ops.max_pool(value, pool_size=2, strides=2)
         return tuple(self._flatten_positions(t) for t in (query, key, value))
 
+    def _attention_inputs(self, inputs, training):
+        return self._pooled_and_flattened(*self._query_key_value(inputs, training))
+
+    def add_local_term(self, attended, value):
+        """Returns `attended` `(batch, n, C_v)` plus any term a subclass computes from the values
+        `(batch, height, width, C_v)` at the input's positions, before pooling. None here."""
+        del value
+        return attended
+
     def call(self, inputs, return_attention=False, training=None):
         self._check_call_arguments(return_attention)
         self._check_call_input(inputs)
-        attended, attention = self.attend(*self._attention_inputs(inputs, training))
+        query, key, value = self._query_key_value(inputs, training)
+        attended, attention = self.attend(*self._pooled_and_flattened(query, key, value))
+        attended = self.add_local_term(attended, value)
         batch, height, width = ops.shape(inputs)[:3]
         update = ops.reshape(
             self._scaled_output(attended, training), (batch, height, width, inputs.shape[-1])
@@ -256,7 +269,8 @@ class BaseSelfAttention(keras.layers.Layer):
         Args:
             inputs: the layer's input `(batch, height, width, channels)`, height and width known.
             query_pixels: a non-empty list of `(row, column)` pixels of the input feature map.
-            form: "softmax", "refined" or "efficient". Defaults to the layer's own form.
+            form: "softmax", "refined" or "efficient", the maps of those forms on the layer's q
+                and k. Defaults to the layer's own map (`own_attention_map`, options included).
             training: passed to the spectral normalisation.
 
         Returns:
@@ -273,7 +287,7 @@ class BaseSelfAttention(keras.layers.Layer):
         >>> tuple(layer.attention_rows(x, [(3, 3)], form="softmax").shape)
         (2, 1, 8, 6)
         """
-        form = self._resolve_form(form)
+        attention_map = self._map_of(form)
         if len(inputs.shape) != 4 or None in tuple(inputs.shape[1:3]):
             raise ValueError(
                 "attention_rows expects a 4D input (batch, height, width, channels) with known "
@@ -287,26 +301,32 @@ class BaseSelfAttention(keras.layers.Layer):
         indices = self._query_indices(query_pixels, height, width)
         query, key, _ = self._attention_inputs(inputs, training)
         query = ops.take(query, indices, axis=1)
-        rows = attention_ops.ATTENTION_MAPS[form](
-            ops.cast(query, "float32"), ops.cast(key, "float32")
-        )
+        rows = attention_map(ops.cast(query, "float32"), ops.cast(key, "float32"))
         key_grid = (height // 2, width // 2) if self.pool_key_value else (height, width)
         return ops.reshape(rows, (ops.shape(rows)[0], len(indices), *key_grid))
 
-    def _resolve_form(self, form):
+    def own_attention_map(self):
+        """The function `(query, key) -> (batch, n, m)` map of the layer's own attention.
+
+        The map of `attention_form` here; subclasses whose options change the map override it.
+        """
+        if self.attention_form is None:
+            raise ValueError(
+                f"{type(self).__name__} has no attention map of its own. Received: "
+                f"form=None. Pass one of {sorted(attention_ops.ATTENTION_MAPS)}."
+            )
+        return attention_ops.ATTENTION_MAPS[self.attention_form]
+
+    def _map_of(self, form):
+        """The map function of `form`, or the layer's own for None; validated."""
         if form is None:
-            form = self.attention_form
-            if form is None:
-                raise ValueError(
-                    f"{type(self).__name__} has no attention map of its own. Received: "
-                    f"form=None. Pass one of {sorted(attention_ops.ATTENTION_MAPS)}."
-                )
+            return self.own_attention_map()
         if form not in attention_ops.ATTENTION_MAPS:
             raise ValueError(
                 f"`form` must be one of {sorted(attention_ops.ATTENTION_MAPS)} or None (the "
                 f"layer's own). Received: form={form!r}"
             )
-        return form
+        return attention_ops.ATTENTION_MAPS[form]
 
     @staticmethod
     def _query_indices(query_pixels, height, width):
