@@ -10,8 +10,11 @@ rounding aside). `restore_run` writes them back as a run directory (`config.json
 
     python -m training.experiments.weights keep studies/results/generation/softmax/seed0
     python -m training.experiments.weights restore studies/results/generation/softmax/seed0
+    python -m training.experiments.weights restore CELL --to /tmp/ablated --zero-gamma
 
-(`keep` reads the newest checkpoint of the cell's `run/`; `restore` writes `run/` back.)
+(`keep` reads the newest checkpoint of the cell's `run/`; `restore` writes `run/` back, or a run
+at `--to`; `--zero-gamma` sets every attention block's γ to 0: the block switched off, the
+ablation that says what the trained attention contributes to a metric.)
 """
 
 import argparse
@@ -38,6 +41,10 @@ def _networks(model_name, arguments):
     model, twin = zoo.create(model_name, **arguments), zoo.create(model_name, **arguments)
     return {"generator": model.generator, "discriminator": model.discriminator,
             "ema_generator": twin.generator}
+
+
+def _is_gamma(weight):
+    return weight.path.rsplit("/", 1)[-1] == "gamma" and "attention" in weight.path
 
 
 def _model_spec(logdir):
@@ -74,8 +81,13 @@ def keep_weights(cell_directory):
     return written
 
 
-def restore_run(cell_directory):
+def restore_run(cell_directory, logdir=None, zero_gamma=False):
     """Writes `<cell>/run` back from `<cell>/weights/` and the cell's summary; returns its path.
+
+    Args:
+        cell_directory: the cell (its `summary.json` and `weights/`).
+        logdir: where to write the run; default `<cell>/run`.
+        zero_gamma: set the γ of every attention block to 0 (the blocks become the identity).
 
     Raises:
         FileNotFoundError: the cell has no summary or no kept weights.
@@ -85,7 +97,7 @@ def restore_run(cell_directory):
 
     with open(summary_path(cell_directory)) as file:
         run = json.load(file)["runs"][RUN_DIRNAME]
-    logdir = os.path.join(cell_directory, RUN_DIRNAME)
+    logdir = logdir or os.path.join(cell_directory, RUN_DIRNAME)
     os.makedirs(logdir, exist_ok=True)
     for name in ("config", "model", "data"):
         with open(os.path.join(logdir, f"{name}.json"), "w") as file:
@@ -100,7 +112,8 @@ def restore_run(cell_directory):
                                  f"{key}: it has {len(kept.files)} arrays, the network "
                                  f"{len(paths)}")
             for weight in network.weights:
-                weight.assign(kept[weight.path].astype(weight.dtype))
+                value = kept[weight.path].astype(weight.dtype)
+                weight.assign(np.zeros_like(value) if zero_gamma and _is_gamma(weight) else value)
     prefix = os.path.join(logdir, "checkpoints", f"ckpt-{run['config']['steps']}")
     checkpoint = tf.train.Checkpoint(**networks)
     checkpoint.save_counter  # created on first use; every run checkpoint has one
@@ -113,13 +126,17 @@ def main(argv=None):
                                      description=__doc__.split("\n\n")[1])
     parser.add_argument("action", choices=("keep", "restore"))
     parser.add_argument("cell", help="a study cell's directory (holding run/ or weights/)")
+    parser.add_argument("--to", metavar="LOGDIR", help="restore: write the run here, not in "
+                        "the cell's run/")
+    parser.add_argument("--zero-gamma", action="store_true",
+                        help="restore: set every attention block's γ to 0 (the ablation)")
     args = parser.parse_args(argv)
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     if args.action == "keep":
         for path in keep_weights(args.cell):
             print(f"Wrote {path}")
     else:
-        print(f"Wrote {restore_run(args.cell)}")
+        print(f"Wrote {restore_run(args.cell, args.to, args.zero_gamma)}")
     return 0
 
 

@@ -52,6 +52,12 @@ def test_kept_weights_come_back_as_a_run_that_evaluate_restores(tmp_path):
     assert saved.checkpoint.endswith("ckpt-4")
     for restored, original in zip(saved.network.weights, ema.weights):
         np.testing.assert_allclose(restored.numpy(), original.numpy(), rtol=1e-3, atol=1e-3)
+    # The ablation: the attention block's γ is 0, every other weight (batch norm's γ too) kept.
+    ablated = load_saved_run(restore_run(str(clone), str(tmp_path / "ablated"), zero_gamma=True))
+    changed = [weight.path for weight, kept in zip(ablated.network.weights, saved.network.weights)
+               if not np.array_equal(weight.numpy(), kept.numpy())]
+    assert changed == ["g_attention/gamma"]
+    assert float(ablated.network.get_layer("g_attention").gamma.numpy()) == 0.0
 
 
 def test_a_kept_file_of_another_network_is_refused(tmp_path):
