@@ -41,11 +41,10 @@ def _diverged(what, step, store):
 
 def save(trainer, store, step):
     """Saves a checkpoint unless a weight is non-finite (then raises `TrainingDiverged`)."""
-    bad = trainer.non_finite_weights()
+    tree, meta, bad = trainer.checkpoint_contents()
     if bad:
         shown = ", ".join(bad[:3]) + (f" and {len(bad) - 3} more" if len(bad) > 3 else "")
         raise _diverged(f"non-finite weights in {shown}", step, store)
-    tree, meta = trainer.checkpoint_contents()
     try:
         store.save(step, tree, meta)
     except OSError as problem:

@@ -14,8 +14,8 @@ The state of a run is a dict (a pytree):
      "step": int32 array}
 """
 
-import jax
 import jax.numpy as jnp
+import numpy as np
 
 
 class NetworkLayout:
@@ -109,13 +109,9 @@ def move_average(average, weights, step, decay, start_step):
 
 
 def non_finite_names(named):
-    """The names of the float arrays of `named` (`{name: array}`) holding NaN or inf."""
-    floating = {key: value for key, value in named.items()
-                if jnp.issubdtype(value.dtype, jnp.floating)}
-    finite = jax.device_get(_all_finite(list(floating.values())))
-    return [key for key, ok in zip(floating, finite) if not ok]
-
-
-@jax.jit
-def _all_finite(values):
-    return [jnp.all(jnp.isfinite(value)) for value in values]
+    """The names of the float arrays of `named` (`{name: NumPy array}`) holding NaN or inf."""
+    return [
+        name
+        for name, value in named.items()
+        if np.issubdtype(value.dtype, np.floating) and not np.isfinite(value).all()
+    ]

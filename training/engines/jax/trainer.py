@@ -199,19 +199,10 @@ class JaxTrainer:
                     paths[key] = program.layouts[program.averages[average][0]].paths
         return lists, paths
 
-    def non_finite_weights(self):
-        """Paths of the float weights, averages and optimizer variables holding NaN or inf."""
-        lists, paths = self._named_lists()
-        named = {}
-        for key, values in lists.items():
-            named.update({f"{key}/{path}": value for path, value in zip(paths[key], values)})
-        for name, optimizer in self.program.optimizers.items():
-            for variable, value in zip(optimizer.variables, self.state["optimizers"][name]):
-                named[f"{optimizer.name}/{variable.path}"] = value
-        return non_finite_names(named)
-
     def checkpoint_contents(self):
-        """`(tree, meta)` of a checkpoint: every array of the state, the data position."""
+        """`(tree, meta, non_finite)` of a checkpoint: every array of the state (on the host),
+        the data position and variable paths, and the paths of the float arrays (weights,
+        averages, optimizer variables) holding NaN or inf."""
         lists, paths = self._named_lists()
         names = self.family.optimizer_names()
         tree = jax.device_get({
@@ -228,7 +219,13 @@ class JaxTrainer:
             "data": self.iterator.position,
             "paths": paths,
         }
-        return tree, meta
+        named = {}
+        for key, values in tree["weights"].items():
+            named.update({f"{key}/{path}": value for path, value in zip(paths[key], values)})
+        for name, optimizer in self.program.optimizers.items():
+            for variable, value in zip(optimizer.variables, tree["optimizers"][names[name]]):
+                named[f"{optimizer.name}/{variable.path}"] = value
+        return tree, meta, non_finite_names(named)
 
     def restore(self, tree, meta):
         """Takes the state of a checkpoint read by `CheckpointStore`; returns its data position."""

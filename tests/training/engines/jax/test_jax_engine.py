@@ -19,11 +19,21 @@ TINY = [
 ]
 
 
-# `importlib.util.find_spec("tensorflow")` must say "not installed" (None), as on a machine without
-# TensorFlow: orbax's path library (etils) asks it before every file operation, and the hiding
-# finder of `no_tensorflow` answers with an ImportError. A None entry in sys.modules makes
-# find_spec return None and `import tensorflow` raise ModuleNotFoundError, as when absent.
-ABSENT = 'import sys; sys.modules["tensorflow"] = None'
+# TensorFlow absent as on a machine without it: `importlib.util.find_spec("tensorflow")` says None
+# (orbax's path library, etils, asks it before file operations; the finder of `no_tensorflow`
+# answers with an ImportError instead) and `import tensorflow` raises ModuleNotFoundError, while
+# "tensorflow" stays out of sys.modules (Keras's preprocessing layers look there).
+ABSENT = """
+import importlib.machinery, sys
+class _Absent(importlib.machinery.PathFinder):
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        if name.split(".")[0].startswith("tensorflow"):
+            return None
+        return super().find_spec(name, path, target)
+sys.meta_path[:] = [_Absent if finder is importlib.machinery.PathFinder else finder
+                    for finder in sys.meta_path if type(finder).__name__ != "_HideTensorFlow"]
+"""
 
 
 @pytest.fixture(scope="module")
@@ -248,14 +258,16 @@ from training.engines.jax.trainer import JaxTrainer
 from training.families import ConfigurationError
 
 def one_step(strategy):
-    config = TrainConfig(model="autoencoder_refined", ch=8, batch_size=4, strategy=strategy,
+    # The quickstart fixture's model and options: on one device, the cached compiled step.
+    config = TrainConfig(model="sagan_refined", ch=8, batch_size=4, strategy=strategy,
                          logdir={str(tmp_path)!r} + "/" + strategy)
     run = prepare(config)
     trainer = JaxTrainer(run.family, run.config, run.model, run.devices)
     trainer.reset_state()
     trainer.attach_data(0)
     start = jax.device_get(trainer.state)
-    loss = trainer.train_step()["losses/reconstruction"]
+    logs = trainer.train_step()
+    loss = [logs["losses/d_loss"], logs["losses/g_loss"]]
     end = jax.device_get(trainer.state)
     trainer.close()
     return run.devices.count, start, loss, end
@@ -269,7 +281,8 @@ count_2, start_2, loss_2, end_2 = one_step("auto")
 count_1, start_1, loss_1, end_1 = one_step("default")
 leaves = lambda tree: jax.tree.leaves(tree)
 same_start = all(np.array_equal(a, b) for a, b in zip(leaves(start_1), leaves(start_2)))
-statistics = lambda state: state["non_trainable"]["autoencoder"]
+# Batch-norm statistics of the generator, spectral-norm vectors u of both networks.
+statistics = lambda state: leaves(state["non_trainable"])
 moved = max(float(np.abs(a - b).max()) for a, b in zip(statistics(end_1), statistics(start_1)))
 difference = max(float(np.abs(a - b).max()) for a, b in zip(statistics(end_1), statistics(end_2)))
 print("RESULTS", json.dumps({{"counts": [count_2, count_1], "same_start": same_start,
@@ -283,9 +296,9 @@ print("RESULTS", json.dumps({{"counts": [count_2, count_1], "same_start": same_s
     assert not (tmp_path / "odd").exists()
     assert results["counts"] == [2, 1]
     assert results["same_start"]
-    # As the mirrored TensorFlow test: the same loss, and the same (global) batch statistics;
+    # As the mirrored TensorFlow test: the same losses, and the same (global) batch statistics;
     # per-device statistics would differ by ~1e-3.
-    loss_2, loss_1 = results["losses"]
-    assert abs(loss_2 - loss_1) < 1e-6 * abs(loss_1)
+    for loss_2, loss_1 in zip(*results["losses"]):
+        assert abs(loss_2 - loss_1) < 1e-6 * abs(loss_1)
     assert results["moved"] > 1e-3
     assert results["difference"] < 1e-6
