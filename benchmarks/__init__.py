@@ -5,12 +5,12 @@ Commands:
 - `python -m benchmarks.layers`: one attention block per form (any Keras backend).
 - `python -m benchmarks.models`: one training step of the zoo models (TensorFlow).
 - `python -m benchmarks.pipeline`: the input pipeline's images per second against a step's.
-- `python -m benchmarks.projections`: the fused q/k/v projections against three convolutions.
 - `python -m benchmarks.step_profile`: a training step's op time by layer and, inside the
   attention blocks, by op (TensorFlow's profiler).
 
 Packages: `harness` (a case per subprocess under a time limit and a memory cap, compiled steps,
 timing, interleaved timing and per-pair ratios, memory, the machine), `reporting` (numbers and
-tables, files, plots, targets, progress), `cli` (the options every command shares), then one
-package per command. Nothing in `keras_refined_sa`, `zoo` or `training` imports this package.
+tables, files, plots, targets, progress), `command` (the skeleton every command runs: parse,
+measure or `--render`, report), `cli` (the options every command shares), then one package
+per command. Nothing in `keras_refined_sa`, `zoo` or `training` imports this package.
 """

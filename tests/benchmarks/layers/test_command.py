@@ -1,37 +1,36 @@
 import json
 import math
-import os
 import subprocess
 import sys
 
 import pytest
 
 from benchmarks.layers.__main__ import main
-from benchmarks.layers.forms import FORMS
 from benchmarks.harness.processes import Limits, run_case
 from benchmarks.layers.cases import layer_case
 
 _NUMBERS = ("time_median_s", "time_min_s", "time_max_s", "gflop", "peak_memory_bytes")
 
 
-def test_benchmark_command_on_the_smallest_case(tmp_path):
-    command = [
-        sys.executable, "-m", "benchmarks.layers",
-        "--configs", "16:1", "--channels", "16", "--passes", "fwd_bwd",
+def test_benchmark_command_on_the_smallest_case(tmp_path, in_process, capsys, monkeypatch):
+    # Keras's default backend, whatever earlier imports (training's CLIs) set in this process.
+    monkeypatch.delenv("KERAS_BACKEND", raising=False)
+    # Three forms: every form's step is checked in test_cases; here the command's path.
+    forms = ["projections", "softmax", "refined"]
+    code = main([
+        "--configs", "16:1", "--channels", "16", "--passes", "fwd_bwd", "--forms", *forms,
         "--repeats", "1", "--warmup", "1", "--rounds", "3",
         "--output-dir", str(tmp_path), "--name", "smoke",
-    ]  # fmt: skip
-    # Keras's default backend, whatever earlier imports (training's CLIs) set in this process.
-    env = {name: value for name, value in os.environ.items() if name != "KERAS_BACKEND"}
-    completed = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    assert "## Targets" in completed.stdout and "## Ratios (interleaved)" in completed.stdout
+    ])  # fmt: skip
+    output = capsys.readouterr()
+    assert code == 0, output.err[-3000:]
+    assert "## Targets" in output.out and "## Ratios (interleaved)" in output.out
 
     payload = json.loads((tmp_path / "smoke.json").read_text())
     assert payload["device_kind"] == "cpu"
     assert payload["environment"]["command"].startswith("python -m benchmarks.layers")
     records = {record["form"]: record for record in payload["records"]}
-    assert sorted(records) == sorted(FORMS)
+    assert sorted(records) == sorted(forms)
     for form, record in records.items():
         assert record["status"] == "OK", (form, record["error"])
         for key in _NUMBERS:
@@ -47,7 +46,7 @@ def test_benchmark_command_on_the_smallest_case(tmp_path):
         assert sorted(stats["median_s"]) == sorted(name.split("/"))
 
     markdown = (tmp_path / "smoke.md").read_text()
-    for form in FORMS:
+    for form in forms:
         assert f"| {form} |" in markdown
     for metric in ("time", "memory"):
         png = tmp_path / f"smoke_{metric}_fwd_bwd.png"
@@ -85,16 +84,14 @@ def test_bad_arguments_stop_before_measuring(arguments, message, capsys):
     assert message in capsys.readouterr().err
 
 
-def test_every_case_failing_exits_non_zero(tmp_path):
-    command = [
-        sys.executable, "-m", "benchmarks.layers",
+def test_every_case_failing_exits_non_zero(tmp_path, in_process, capsys):
+    code = main([
         "--configs", "16:1", "--channels", "16", "--forms", "refined", "--passes", "fwd",
         "--dtype", "float17", "--repeats", "1", "--warmup", "1", "--rounds", "1",
         "--output-dir", str(tmp_path), "--name", "failing",
-    ]  # fmt: skip
-    completed = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    assert completed.returncode == 1, completed.stderr[-3000:]
-    assert "every case failed" in completed.stderr
+    ])  # fmt: skip
+    assert code == 1
+    assert "every case failed" in capsys.readouterr().err
     assert (tmp_path / "failing.json").exists()  # the report still says what failed
 
 

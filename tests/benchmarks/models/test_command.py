@@ -19,16 +19,14 @@ def test_unknown_model_is_rejected_with_the_choices(capsys):
 _NUMBERS = ("time_median_s", "time_min_s", "time_max_s", "peak_memory_bytes", "parameters")
 
 
-def test_benchmark_command_on_the_smallest_case(tmp_path):
-    command = [
-        sys.executable, "-m", "benchmarks.models",
+def test_benchmark_command_on_the_smallest_case(tmp_path, in_process, capsys):
+    code = main([
         "--models", "autoencoder_refined", "autoencoder_none",
         "--resolutions", "32", "--ch", "8", "--batch-size", "2", "--configs", "default",
         "--repeats", "1", "--warmup", "1", "--rounds", "3",
         "--output-dir", str(tmp_path), "--name", "smoke",
-    ]  # fmt: skip
-    completed = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    assert completed.returncode == 0, completed.stderr[-3000:]
+    ])  # fmt: skip
+    assert code == 0, capsys.readouterr().err[-3000:]
 
     payload = json.loads((tmp_path / "smoke.json").read_text())
     assert payload["environment"]["command"].startswith("python -m benchmarks.models --models")

@@ -1,21 +1,17 @@
 import json
-import subprocess
-import sys
 
 from benchmarks.pipeline import report
 from benchmarks.pipeline.__main__ import main
 
 
-def test_pipeline_command_on_small_cases(tmp_path):
-    command = [
-        sys.executable, "-m", "benchmarks.pipeline",
+def test_pipeline_command_on_small_cases(tmp_path, in_process, capsys):
+    code = main([
         "--sources", "fashion_mnist_embedded", "folder", "tfds", "--resolutions", "32",
         "--batch-size", "4", "--batches", "3", "--warmup", "1", "--images", "12",
         "--image-size", "40", "--model", "autoencoder_none", "--ch", "8", "--step-repeats", "1",
         "--output-dir", str(tmp_path), "--name", "smoke",
-    ]  # fmt: skip
-    completed = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    assert completed.returncode == 0, completed.stderr[-3000:]
+    ])  # fmt: skip
+    assert code == 0, capsys.readouterr().err[-3000:]
 
     payload = json.loads((tmp_path / "smoke.json").read_text())
     assert payload["environment"]["command"].startswith("python -m benchmarks.pipeline")

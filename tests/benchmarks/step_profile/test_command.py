@@ -1,20 +1,16 @@
 import json
-import subprocess
-import sys
 
 from benchmarks.step_profile import report
 from benchmarks.step_profile.__main__ import main
 
 
-def test_step_profile_command_on_tiny_autoencoders(tmp_path):
-    command = [
-        sys.executable, "-m", "benchmarks.step_profile",
+def test_step_profile_command_on_tiny_autoencoders(tmp_path, in_process, capsys):
+    code = main([
         "--models", "autoencoder_refined", "autoencoder_none", "--resolution", "32",
         "--batch-size", "2", "--ch", "8", "--warmup", "1", "--repeats", "1",
         "--profiled-steps", "1", "--output-dir", str(tmp_path), "--name", "smoke",
-    ]  # fmt: skip
-    completed = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    assert completed.returncode == 0, completed.stderr[-3000:]
+    ])  # fmt: skip
+    assert code == 0, capsys.readouterr().err[-3000:]
 
     payload = json.loads((tmp_path / "smoke.json").read_text())
     assert payload["environment"]["command"].startswith("python -m benchmarks.step_profile")
