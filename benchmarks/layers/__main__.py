@@ -51,32 +51,20 @@ def _config(text):
 
 def add_arguments(parser):
     default_configs = " ".join(f"{r}:{b}" for r, b in sweep.DEFAULT_CONFIGS)
-    group = parser.add_argument_group("sweep")
-    group.add_argument(
-        "--configs", nargs="+", type=_config, default=sweep.DEFAULT_CONFIGS,
+    add = parser.add_argument_group("sweep").add_argument
+    add("--configs", nargs="+", type=_config, default=sweep.DEFAULT_CONFIGS,
         metavar="RESOLUTION:BATCH",
-        help=f"feature-map sizes and batch sizes, n = RESOLUTION² (default: {default_configs})",
-    )
-    group.add_argument(
-        "--channels", nargs="+", type=_channels, default=list(sweep.DEFAULT_CHANNELS),
-        help="input channels C of every configuration, C_k = C/8, C_v = C/2 (default: 64)",
-    )
-    group.add_argument("--forms", nargs="+", choices=FORMS, default=list(FORMS),
-                       help="(default: all)")  # fmt: skip
-    group.add_argument(
-        "--compare", nargs="+", choices=FORMS, metavar="FORM",
+        help=f"feature-map sizes and batch sizes, n = RESOLUTION² (default: {default_configs})")
+    add("--channels", nargs="+", type=_channels, default=list(sweep.DEFAULT_CHANNELS),
+        help="input channels C of every configuration, C_k = C/8, C_v = C/2 (default: 64)")
+    add("--forms", nargs="+", choices=FORMS, default=list(FORMS), help="(default: all)")
+    add("--compare", nargs="+", choices=FORMS, metavar="FORM",
         help="forms timed together in interleaved rounds (default: "
-        f"{' '.join(sweep.COMPARED_FORMS)}; on a GPU also fused_softmax)",
-    )
-    group.add_argument("--passes", nargs="+", choices=PASSES, default=list(PASSES),
-                       help="(default: both)")  # fmt: skip
-    group.add_argument(
-        "--dtype", default="float32",
-        help="dtype policy of the blocks; mixed_bfloat16 lets GPUs use flash (default: float32)",
-    )
-    group.add_argument(
-        "--jit", action="store_true", help="compile with XLA on TensorFlow (JAX always does)"
-    )
+        f"{' '.join(sweep.COMPARED_FORMS)}; on a GPU also fused_softmax)")
+    add("--passes", nargs="+", choices=PASSES, default=list(PASSES), help="(default: both)")
+    add("--dtype", default="float32",
+        help="dtype policy of the blocks; mixed_bfloat16 lets GPUs use flash (default: float32)")
+    add("--jit", action="store_true", help="compile with XLA on TensorFlow (JAX always does)")
     cli.add_timing_arguments(parser, unit="call", rounds_default=20)
 
 

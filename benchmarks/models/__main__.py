@@ -46,44 +46,28 @@ def _words(values):
 def add_arguments(parser):
     positive_int = cli.positive(int)
     group = parser.add_argument_group("sweep")
-    group.add_argument(
-        "--models", nargs="+", default=zoo.list_models(), metavar="MODEL",
-        help=f"zoo models (default: all: {_words(zoo.list_models())})",
-    )
-    group.add_argument(
-        "--resolutions", nargs="+", type=positive_int, default=list(DEFAULT_RESOLUTIONS),
-        metavar="PX", help=f"image sides (default: {_words(DEFAULT_RESOLUTIONS)})",
-    )
-    group.add_argument(
-        "--configs", nargs="+", choices=sweep.CONFIGS, metavar="CONFIG",
+    add = group.add_argument
+    add("--models", nargs="+", default=zoo.list_models(), metavar="MODEL",
+        help=f"zoo models (default: all: {_words(zoo.list_models())})")
+    add("--resolutions", nargs="+", type=positive_int, default=list(DEFAULT_RESOLUTIONS),
+        metavar="PX", help=f"image sides (default: {_words(DEFAULT_RESOLUTIONS)})")
+    add("--configs", nargs="+", choices=sweep.CONFIGS, metavar="CONFIG",
         default=list(sweep.DEFAULT_CONFIGS),
-        help=f"attention placements, of {_words(sweep.CONFIGS)} (default: all; see the report)",
-    )
-    group.add_argument(
-        "--batch-size", type=positive_int, default=8, metavar="N",
-        help="images per step of the timed cases (default: 8)",
-    )
-    group.add_argument(
-        "--ch", type=positive_int, default=16, metavar="N",
-        help="width of every model, zoo argument `ch` (default: 16)",
-    )
-    group.add_argument(
-        "--precision", nargs="+", choices=sweep.PRECISIONS, default=["float32"],
-        metavar="POLICY",
+        help=f"attention placements, of {_words(sweep.CONFIGS)} (default: all; see the report)")
+    add("--batch-size", type=positive_int, default=8, metavar="N",
+        help="images per step of the timed cases (default: 8)")
+    add("--ch", type=positive_int, default=16, metavar="N",
+        help="width of every model, zoo argument `ch` (default: 16)")
+    add("--precision", nargs="+", choices=sweep.PRECISIONS, default=["float32"], metavar="POLICY",
         help=f"training.run's --precision, one or several, of {_words(sweep.PRECISIONS)} "
-        "(default: float32)",
-    )
-    group.add_argument(
-        "--quickstart", action="store_true",
+        "(default: float32)")
+    add("--quickstart", action="store_true",
         help="also time the quickstart itself (training.run --model sagan_refined: Fashion-MNIST, "
         "32 px, ch 16, batch 32, its real data) under each option against the default, "
-        "interleaved",
-    )
-    group.add_argument(
-        "--jit-compile", choices=JIT_CHOICES, default="off",
+        "interleaved")
+    add("--jit-compile", choices=JIT_CHOICES, default="off",
         help="training.run's --jit-compile (XLA): off, on, or both (every case with and "
-        "without) (default: off)",
-    )
+        "without) (default: off)")
     cli.add_timing_arguments(parser, unit="step", rounds_default=10)
 
 
