@@ -23,8 +23,6 @@ from training.monitoring.event_writer import write_png
 
 # Images of the fixed held-out batch shown in the pictures (as the TensorFlow engine).
 PREVIEW_IMAGES = 8
-# Rows of examples in the attention pictures.
-ATTENTION_ROWS = 3
 
 
 class JaxTrainer:
@@ -120,18 +118,18 @@ class JaxTrainer:
         for average, twin in self.twins.items():
             assign(twin.weights, state["averages"][average])
 
-    def saved_network(self):
-        """The network sample/export restore (the moving-average twin when the family keeps one)."""
-        key = self.family.saved_network_key()
-        return self.twins.get(key) or self.program.networks[key]
+    def trained_networks(self):
+        """The networks and the moving averages' twins, by checkpoint key."""
+        return self.family.checkpoint_networks(self.model, self.twins)
 
     def picture(self):
-        """The run's sample grid (generating families) or reconstruction grid, uint8."""
+        """The family's sample (or reconstruction) grid as uint8; None when it needs held-out
+        images and the run has none."""
         images = None if self.preview is None else self.preview[0]
         if self.family.samples_need_images and images is None:
             return None
         return self.family.sample_grid(
-            self.saved_network(),
+            self.trained_networks()[self.family.saved_network_key()],
             self.model,
             self.config,
             images=images,
@@ -139,34 +137,25 @@ class JaxTrainer:
             seed=self.config.seed,
         )
 
-    def picture_tag(self):
-        """The TensorFlow engine's tag of `picture`."""
-        if self.family.generates_images:
-            return f"samples/{self.family.saved_network_key()}"
-        return "reconstructions/heldout"
-
     def write_images(self, writer, step):
-        """The sample or reconstruction grid, and the attention pictures of the networks that
-        read images, on the first held-out images."""
+        """The family's picture and the attention pictures of the networks it probes (the
+        TensorFlow engine's tags)."""
         self.sync_models()
         picture = self.picture()
         if picture is not None:
-            writer.image(self.picture_tag(), picture, step)
-        if self.preview is None:
-            return
-        images, labels = self.preview
-        rows, row_labels = images[:ATTENTION_ROWS], labels[:ATTENTION_ROWS]
-        for network in self.program.networks.values():
-            inputs = _image_inputs(network, rows, row_labels)
-            if inputs is None:
-                continue
+            writer.image(self.family.picture_tag, picture, step,
+                         description=self.family.picture_description)
+        probes = self.family.attention_probes(
+            self.trained_networks(), self.model, self.config, self.preview
+        )
+        for network, inputs, images in probes:
             probe = self._probes.get(id(network))
             if probe is None:
                 probe = self._probes[id(network)] = attention_pictures.AttentionProbe(network)
             for layer, features in probe(inputs):
                 writer.image(
                     f"attention/{layer.name}",
-                    attention_pictures.attention_picture(layer, features, rows),
+                    attention_pictures.attention_picture(layer, features, images),
                     step,
                     description=attention_pictures.__doc__,
                 )
@@ -183,7 +172,7 @@ class JaxTrainer:
     def _named_lists(self):
         """`{checkpoint key: [arrays in weights order]}` and `{key: [variable paths]}`."""
         program, state = self.program, self.state
-        named = self.family.checkpoint_networks(self.model, self.twins)
+        named = self.trained_networks()
         lists, paths = {}, {}
         for key, network in named.items():
             for name, candidate in program.networks.items():
@@ -240,7 +229,7 @@ class JaxTrainer:
             "trainable": {}, "non_trainable": {}, "optimizers": {}, "averages": {},
             "step": np.asarray(tree["step"], np.int32),
         }
-        named = self.family.checkpoint_networks(self.model, self.twins)
+        named = self.trained_networks()
         for key, network in named.items():
             values = _checked(tree["weights"].get(key), network.weights, key)
             for name, candidate in program.networks.items():
@@ -311,11 +300,3 @@ def _checked(values, variables, key):
             )
         checked.append(value.astype(variable.dtype))
     return checked
-
-
-def _image_inputs(network, images, labels):
-    """The inputs of `network` when it reads images of this shape (and labels), else None."""
-    shapes = [tuple(spec.shape[1:]) for spec in network.inputs]
-    if not shapes or shapes[0] != images.shape[1:]:
-        return None
-    return [images, labels] if len(shapes) == 2 else images
