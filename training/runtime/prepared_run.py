@@ -231,12 +231,12 @@ def _write_problem(folder):
 
 
 def _with_model_defaults(config, defaults, channels, logdir):
-    """`config` with `None` options replaced by the model's training defaults."""
+    """`config` with `None` options replaced by the model's training defaults (any option the
+    model's `defaults` name: learning rates, Adam betas, `n_disc`)."""
     resolved = {"channels": channels, "logdir": logdir}
-    names = ("g_learning_rate", "d_learning_rate", "learning_rate", "beta_1", "beta_2", "n_disc")
-    for name in names:
-        if getattr(config, name) is None and name in defaults:
-            resolved[name] = defaults[name]
+    for name, value in defaults.items():
+        if getattr(config, name, 0) is None:
+            resolved[name] = value
     return dataclasses.replace(config, **resolved)
 
 

@@ -16,6 +16,7 @@ from training.families import ConfigurationError
 from training.families import family_of
 from training.families import losses
 from training.families.base import Noise
+from training.families.gan import fixed_generator_inputs
 
 
 def _numpy(tensor):
@@ -192,3 +193,28 @@ def test_sample_grids():
     assert grid.shape == (96, 160, 1)  # rows: images, holed inputs, reconstructions
     with pytest.raises(ValueError, match="held-out"):
         ae_family.sample_grid(autoencoder, autoencoder, config)
+
+
+def test_attention_probes_show_the_sample_grid_rows_and_the_held_out_images():
+    family = FAMILIES["sagan"]
+    gan = zoo.create("sagan_none", resolution=32, channels=1, ch=8, num_classes=3)
+    config = _config("sagan_none", conditional=True, resolution=32, num_samples=16)
+    trained = family.checkpoint_networks(gan, {"ema_generator": gan.generator})
+    assert family.attention_probes(trained, gan, config, None)[0][0] is gan.generator
+    preview = (np.zeros((8, 32, 32, 1), np.float32), np.arange(8, dtype=np.int32) % 3)
+    (generator, inputs, images), (discriminator, d_inputs, d_images) = family.attention_probes(
+        trained, gan, config, preview
+    )
+    z, labels = fixed_generator_inputs(16, gan.latent_dim, 3, config.seed)
+    np.testing.assert_array_equal(inputs[0], z[:3])
+    np.testing.assert_array_equal(inputs[1], labels[:3])  # the grid's first row: class 0
+    assert images.shape == (3, 32, 32, 1) and discriminator is gan.discriminator
+    assert d_inputs[0] is preview[0] and d_images is preview[0]
+
+    family = FAMILIES["autoencoder"]
+    autoencoder = zoo.create("autoencoder_none", resolution=32, channels=1, ch=8)
+    config = _config("autoencoder_none", corruption="mask", resolution=32)
+    trained = family.checkpoint_networks(autoencoder, {})
+    assert family.attention_probes(trained, autoencoder, config, None) == []
+    ((network, inputs, images),) = family.attention_probes(trained, autoencoder, config, preview)
+    assert network is autoencoder and inputs.shape == (3, 32, 32, 1) and inputs is images
