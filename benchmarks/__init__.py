@@ -5,8 +5,6 @@ Commands:
 - `python -m benchmarks.layers`: one attention block per form (any Keras backend).
 - `python -m benchmarks.models`: one training step of the zoo models (TensorFlow).
 - `python -m benchmarks.pipeline`: the input pipeline's images per second against a step's.
-- `python -m benchmarks.step_profile`: a training step's op time by layer and, inside the
-  attention blocks, by op (TensorFlow's profiler).
 
 Packages: `harness` (a case per subprocess under a time limit and a memory cap, compiled steps,
 timing, interleaved timing and per-pair ratios, memory, the machine), `reporting` (numbers and

@@ -11,9 +11,6 @@ _MODULES = (
     "benchmarks.layers.flops",
     "benchmarks.reporting.formatting",
     "benchmarks.reporting.targets",
-    "benchmarks.step_profile.breakdown",
-    "benchmarks.step_profile.report",
-    "benchmarks.step_profile.trace",
 )
 
 

@@ -17,7 +17,6 @@ COMMANDS = (
     "benchmarks.layers",
     "benchmarks.models",
     "benchmarks.pipeline",
-    "benchmarks.step_profile",
 )
 # What TensorFlow 2.21 prints as it starts on a machine without a GPU: absl's notice, oneDNN's,
 # the CUDA probe and the CPU feature guard. A GPU machine prints other probes of the same kind.
