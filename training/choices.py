@@ -25,4 +25,4 @@ CORRUPTIONS = ("none", "noise", "mask", "hole")
 # `zoo.list_models()`), in the zoo's order. The zoo cannot be imported without Keras, so these
 # mirror it; tests/training/test_single_sources.py fails when they differ.
 ATTENTION_KINDS = ("softmax", "refined", "efficient", "none")
-FAMILIES = ("sagan", "autoencoder")
+FAMILIES = ("sagan", "autoencoder", "fullres")

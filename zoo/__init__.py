@@ -9,12 +9,14 @@ Every family is registered once per attention kind ("softmax", "refined", "effic
 """
 
 from zoo.autoencoder import Autoencoder
+from zoo.fullres_autoencoder import FullResolutionAutoencoder
 from zoo.presets import PresetError, from_preset, list_presets, save_preset
 from zoo.registry import create, list_models, register, register_family
 from zoo.sagan import SAGAN, SAGANDiscriminator, SAGANGenerator
 
 __all__ = [
     "Autoencoder",
+    "FullResolutionAutoencoder",
     "SAGAN",
     "SAGANDiscriminator",
     "SAGANGenerator",

@@ -8,6 +8,7 @@ The built-in datasets of `training.data` that need no TensorFlow to read:
   is read).
 - `"fashion_mnist_embedded"`: always the bundled 10,000 images.
 - `"photos"`: random crops of scikit-image's bundled photos.
+- `"global_colour"`, `"mirror"`: the synthetic attention tasks (`training.data.attention_tasks`).
 - a path to a folder of images (one subfolder per class gives labels), decoded by Pillow;
   checked before training and bad files skipped as for the tf.data pipeline
   (`training.data.image_files`). PNG decodes to the same pixels as TensorFlow's; JPEG decoders
@@ -33,6 +34,7 @@ from typing import Callable
 
 import numpy as np
 
+from training.data import attention_tasks
 from training.data import fashion_mnist_files
 from training.data import image_files
 from training.data import photo_crops
@@ -44,7 +46,7 @@ from training.data.info import heldout_split
 from training.data.info import is_int
 from training.data.model_images import to_model_images
 
-BUILT_IN = ("fashion_mnist", "fashion_mnist_embedded", "photos")
+BUILT_IN = ("fashion_mnist", "fashion_mnist_embedded", "photos", *attention_tasks.NAMES)
 # Largest element number a repeating stream reaches (as `tf.int64.max` for tf.data).
 _END = np.iinfo(np.int64).max
 
@@ -101,6 +103,8 @@ def _find_source(name, data_dir=None):
         return _Source(fashion_mnist_files.embedded_info(name), _indexed(_load_embedded))
     if name == "photos":
         return _Source(photo_crops.info(), _open_photos)
+    if name in attention_tasks.NAMES:
+        return _Source(attention_tasks.info(name), functools.partial(_open_generated, name))
     if isinstance(name, (str, os.PathLike)) and os.path.isdir(os.path.expanduser(name)):
         paths, labels, info = image_files.folder_contents(
             name, image_files.pillow_decode_problems
@@ -161,6 +165,17 @@ def _indexed_files(paths, labels):
         return len(paths), load
 
     return open_source
+
+
+def _open_generated(name, parts, resolution, seed, shuffle):
+    count = attention_tasks.count(parts)
+
+    def load(elements):
+        positions = epoch_positions(elements, count, seed, shuffle)
+        drawn = attention_tasks.images(name, parts, positions, resolution)
+        return drawn, np.zeros(len(positions), np.int32)
+
+    return count, load
 
 
 def _open_photos(parts, resolution, seed, shuffle):

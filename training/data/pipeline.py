@@ -8,6 +8,8 @@ int32 labels `(batch,)` (all 0 for unlabeled data). Sources, by name:
   else the 10,000 images bundled in this package. Works offline with no options.
 - `"fashion_mnist_embedded"`: always the bundled 10,000 images.
 - `"photos"`: random crops of the RGB photos bundled with scikit-image, for 64..256 px runs.
+- `"global_colour"`, `"mirror"`: synthetic tasks whose holes need far-away pixels
+  (`training.data.attention_tasks`, docs/attention_tasks.md).
 - a path to a folder of images (one subfolder per class gives labels).
 - any tensorflow-datasets name (`"cifar10"`, `"celeb_a"`, `"lsun/church_outdoor"`, ...) prepared
   under `data_dir`; nothing is ever downloaded.
@@ -22,6 +24,8 @@ import os
 
 import tensorflow as tf
 
+from training.data import attention_task_source
+from training.data import attention_tasks
 from training.data import fashion_mnist
 from training.data import image_folder
 from training.data import photos
@@ -37,6 +41,10 @@ _BUILT_IN = {
     "fashion_mnist": fashion_mnist.find_source,
     "fashion_mnist_embedded": lambda data_dir: fashion_mnist.embedded_source(),
     "photos": lambda data_dir: photos.source(),
+    **{
+        name: functools.partial(lambda name, data_dir: attention_task_source.source(name), name)
+        for name in attention_tasks.NAMES
+    },
 }
 
 

@@ -22,6 +22,15 @@ from training.families.reconstruction import ReconstructionFamily
 FAMILIES = {family.name: family for family in (GANFamily(), ReconstructionFamily())}
 
 
+class FullResolutionFamily(ReconstructionFamily):
+    """`fullres_*` (zoo.fullres_autoencoder), trained as `autoencoder_*` under its own prefix."""
+
+    name = "fullres"
+
+
+FAMILIES["fullres"] = FullResolutionFamily()
+
+
 def family_of(model_name):
     """The `Family` that trains zoo model `model_name` (`"<family>_<attention>"`).
 
