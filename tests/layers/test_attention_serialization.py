@@ -36,6 +36,7 @@ def single_layer_model(layer):
     return keras.Model(inputs, layer(inputs))
 
 
+@pytest.mark.backend_independent
 @pytest.mark.parametrize("layer_class", LAYERS)
 def test_get_config_round_trip(layer_class):
     layer = layer_class(**CONFIGURED)
@@ -46,6 +47,7 @@ def test_get_config_round_trip(layer_class):
     assert restored.get_config() == config
 
 
+@pytest.mark.backend_independent
 def test_fused_flag_is_serialized():
     assert SelfAttention.from_config(SelfAttention(fused=True).get_config()).fused
 
@@ -131,6 +133,7 @@ def test_weights_file_of_one_form_fine_tunes_as_the_other(source, target, tmp_pa
     np.testing.assert_allclose(ops.convert_to_numpy(converted(x)), expected, rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.backend_independent
 def test_convert_attention_rejects_unknown_forms():
     with pytest.raises(
         ValueError, match=r"one of \['efficient', 'refined', 'softmax'\].*attention='linear'"

@@ -1,4 +1,8 @@
-"""Bad arguments and inputs get a ValueError that names the argument, the value and what is allowed."""
+"""Bad arguments and inputs get a ValueError that names the argument, the value and what is allowed.
+
+The refusals raise before the layer computes anything: only the TensorFlow run checks them
+(`backend_independent`, see tests/conftest.py); the shapes the layers accept run on every backend.
+"""
 
 import keras
 import numpy as np
@@ -9,6 +13,7 @@ from keras_refined_sa.layers import EfficientSelfAttention, RefinedSelfAttention
 LAYERS = [SelfAttention, RefinedSelfAttention, EfficientSelfAttention]
 
 
+@pytest.mark.backend_independent
 @pytest.mark.parametrize("layer_class", LAYERS)
 @pytest.mark.parametrize("argument", ["key_channels", "value_channels"])
 @pytest.mark.parametrize("value", [0, -3, 2.5, True, "8"])
@@ -17,6 +22,7 @@ def test_non_positive_or_non_integer_widths(layer_class, argument, value):
         layer_class(**{argument: value})
 
 
+@pytest.mark.backend_independent
 @pytest.mark.parametrize("layer_class", LAYERS)
 @pytest.mark.parametrize("shape", [(2, 64, 16), (2, 4, 4, 4, 16)])
 def test_rank_other_than_four(layer_class, shape):
@@ -24,18 +30,21 @@ def test_rank_other_than_four(layer_class, shape):
         layer_class()(np.zeros(shape, "float32"))
 
 
+@pytest.mark.backend_independent
 @pytest.mark.parametrize("layer_class", LAYERS)
 def test_key_width_wider_than_input(layer_class):
     with pytest.raises(ValueError, match=r"key_channels=32 for an input with 16 channels"):
         layer_class(key_channels=32)(np.zeros((1, 4, 4, 16), "float32"))
 
 
+@pytest.mark.backend_independent
 @pytest.mark.parametrize("layer_class", LAYERS)
 def test_value_width_wider_than_input(layer_class):
     with pytest.raises(ValueError, match=r"value_channels=24 for an input with 16 channels"):
         layer_class(value_channels=24)(np.zeros((1, 4, 4, 16), "float32"))
 
 
+@pytest.mark.backend_independent
 @pytest.mark.parametrize("layer_class", LAYERS)
 @pytest.mark.parametrize("channels,argument,divisor", [(12, "key_channels", 8), (9, "value_channels", 2)])
 def test_channels_not_divisible_for_default_widths(layer_class, channels, argument, divisor):
@@ -49,6 +58,7 @@ def test_explicit_widths_accept_any_channel_count():
     assert tuple(outputs.shape) == (1, 4, 4, 12)
 
 
+@pytest.mark.backend_independent
 @pytest.mark.parametrize("layer_class", LAYERS)
 @pytest.mark.parametrize("height,width", [(7, 8), (8, 5)])
 def test_odd_height_or_width_with_pooling(layer_class, height, width):
@@ -61,6 +71,7 @@ def test_odd_size_is_fine_without_pooling(layer_class):
     assert tuple(layer_class()(np.zeros((1, 7, 5, 16), "float32")).shape) == (1, 7, 5, 16)
 
 
+@pytest.mark.backend_independent
 @pytest.mark.parametrize("layer_class", LAYERS)
 @pytest.mark.parametrize("dtype", ["int32", "uint8", "bool"])
 def test_non_float_inputs(layer_class, dtype):
@@ -68,12 +79,14 @@ def test_non_float_inputs(layer_class, dtype):
         layer_class()(np.ones((1, 4, 4, 16), dtype))
 
 
+@pytest.mark.backend_independent
 def test_fused_layer_refuses_to_return_the_attention_map():
     layer = SelfAttention(fused=True)
     with pytest.raises(ValueError, match=r"fused=True with return_attention=True"):
         layer(np.zeros((1, 4, 4, 16), "float32"), return_attention=True)
 
 
+@pytest.mark.backend_independent
 def test_fused_layer_refuses_to_return_the_attention_map_symbolically():
     with pytest.raises(ValueError, match=r"fused=True with return_attention=True"):
         SelfAttention(fused=True)(keras.Input((4, 4, 16)), return_attention=True)

@@ -6,6 +6,7 @@ import zoo
 from tests.zoo.helpers import attention_layers, predict, sample_inputs
 
 
+@pytest.mark.backend_independent
 @pytest.mark.parametrize(
     "resolution, sides",
     [
@@ -25,6 +26,7 @@ def test_encoder_halves_while_even_and_above_eight(resolution, sides):
     assert model.get_layer("encoder_latent").output.shape[1:] == (sides[-1], sides[-1], 16)
 
 
+@pytest.mark.backend_independent
 def test_channels_grow_to_eight_times_ch():
     model = zoo.create("autoencoder_none", resolution=256, ch=2, latent_channels=4)
     widths = [model.get_layer(f"encoder_block{i}_add").output.shape[-1] for i in range(1, 7)]
@@ -34,6 +36,7 @@ def test_channels_grow_to_eight_times_ch():
     assert decoder == [16, 16, 8, 4, 2]
 
 
+@pytest.mark.backend_independent
 def test_attention_at_several_resolutions_in_encoder_and_decoder():
     model = zoo.create("autoencoder_refined", resolution=64, ch=8, attention_resolutions=[16, 64])
     assert model.attention_resolutions == (64, 16)
@@ -51,6 +54,7 @@ def test_attention_at_several_resolutions_in_encoder_and_decoder():
     assert model.get_config()["attention_resolutions"] == [64, 16]
 
 
+@pytest.mark.backend_independent
 def test_default_attention_resolution_and_empty_list():
     assert zoo.create("autoencoder_softmax", resolution=128, ch=8).attention_resolutions == (32,)
     assert zoo.create("autoencoder_softmax", resolution=40, ch=8).attention_resolutions == (20,)
@@ -65,6 +69,7 @@ def test_grayscale_reconstruction_and_defaults():
     assert model.defaults == {"learning_rate": 2e-4, "beta_1": 0.9, "beta_2": 0.999}
 
 
+@pytest.mark.backend_independent
 @pytest.mark.parametrize(
     "overrides, fragments",
     [

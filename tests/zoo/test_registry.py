@@ -6,6 +6,9 @@ import zoo
 from zoo import registry
 from zoo.attention import ATTENTION_KINDS
 
+# Bookkeeping of names and constructors: the TensorFlow run covers it (tests/conftest.py).
+pytestmark = pytest.mark.backend_independent
+
 
 def test_lists_every_family_once_per_attention_kind():
     assert ATTENTION_KINDS == ("softmax", "refined", "efficient", "none")

@@ -35,6 +35,7 @@ def block_outputs(network, prefix):
     return shapes
 
 
+@pytest.mark.backend_independent
 @pytest.mark.parametrize("resolution", [32, 64, 128, 256])
 def test_block_widths_follow_the_biggan_tables(resolution):
     ch = 2
@@ -47,6 +48,7 @@ def test_block_widths_follow_the_biggan_tables(resolution):
     assert block_outputs(gan.discriminator, "d") == expected_d
 
 
+@pytest.mark.backend_independent
 @pytest.mark.parametrize(
     "resolution, attention_resolution, after_g, after_d",
     [
@@ -73,6 +75,7 @@ def test_attention_follows_the_block_reaching_its_resolution(
         assert attention.spectral_norm and attention.pool_key_value
 
 
+@pytest.mark.backend_independent
 def test_pool_key_value_is_a_family_argument():
     gan = zoo.create("sagan_softmax", resolution=32, ch=8, pool_key_value=False)
     assert not gan.generator.get_layer("g_attention").pool_key_value
@@ -120,6 +123,7 @@ def test_conditional_pair_takes_a_compiled_training_step():
         assert unmoved == []
 
 
+@pytest.mark.backend_independent
 def test_pair_attributes_defaults_and_config_round_trip():
     gan = zoo.create("sagan_softmax", resolution=32, ch=8, channels=1, latent_dim=16)
     assert (gan.family, gan.attention) == ("sagan", "softmax")
@@ -160,6 +164,7 @@ def test_attention_none_accepts_any_width():
     assert predict(gan.discriminator, sample_inputs(gan.discriminator)).shape == (2, 1)
 
 
+@pytest.mark.backend_independent
 @pytest.mark.parametrize(
     "overrides, fragments",
     [
@@ -181,6 +186,7 @@ def test_invalid_arguments_say_what_is_allowed(overrides, fragments):
         assert fragment in str(error.value)
 
 
+@pytest.mark.backend_independent
 def test_a_network_built_alone_checks_only_its_own_resolutions():
     generator = zoo.SAGANGenerator(resolution=32, ch=2, attention_resolution=32)
     assert generator.get_layer("g_attention").input.shape[1] == 32
