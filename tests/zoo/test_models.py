@@ -25,6 +25,8 @@ EXPECTED_ATTENTION_NAMES = {
     "discriminator": ["d_attention"],
     "autoencoder": ["encoder_attention_32", "decoder_attention_32"],
 }
+# Families whose networks name their attention blocks otherwise than their role's.
+FAMILY_ATTENTION_NAMES = {"fullres": ["attention"]}
 
 
 def build(name, seed=0, **overrides):
@@ -53,7 +55,8 @@ def test_builds_tiny_with_the_contracted_shapes_and_attributes(name):
         else:
             assert outputs.shape == image_shape
             assert np.abs(outputs).max() <= 1.0
-        expected_names = [] if model.attention == "none" else EXPECTED_ATTENTION_NAMES[role]
+        expected_names = FAMILY_ATTENTION_NAMES.get(model.family, EXPECTED_ATTENTION_NAMES[role])
+        expected_names = [] if model.attention == "none" else expected_names
         assert [layer.name for layer in attention_layers(network)] == expected_names
 
 
