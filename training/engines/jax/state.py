@@ -14,6 +14,7 @@ The state of a run is a dict (a pytree):
      "step": int32 array}
 """
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -106,6 +107,18 @@ def move_average(average, weights, step, decay, start_step):
         else:
             moved.append(new)
     return moved
+
+
+def to_host(tree):
+    """`tree` with its (replicated) arrays as NumPy: each process's own copy, so this works on
+    several hosts too, where `jax.device_get` refuses arrays spanning other hosts' devices."""
+
+    def local(value):
+        if isinstance(value, jax.Array):
+            return np.asarray(value.addressable_data(0))
+        return np.asarray(value)
+
+    return jax.tree.map(local, tree)
 
 
 def non_finite_names(named):

@@ -17,6 +17,7 @@ from training.data import arrays
 from training.engines.jax.checkpoints import CheckpointMismatch
 from training.engines.jax.state import assign
 from training.engines.jax.state import non_finite_names
+from training.engines.jax.state import to_host
 from training.engines.jax.step import TrainStep
 from training.monitoring import attention_pictures
 from training.monitoring.event_writer import write_png
@@ -75,7 +76,7 @@ class JaxTrainer:
         )
         self.data_wait_s = time.perf_counter() - started
         self.state, logs = self.program.step(self.state, batches)
-        return {tag: float(value) for tag, value in jax.device_get(logs).items()}
+        return {tag: float(value) for tag, value in to_host(logs).items()}
 
     def scalar_summaries(self):
         """`learning_rate/<network>` and `gamma/<attention layer>` of the trained networks."""
@@ -194,7 +195,7 @@ class JaxTrainer:
         averages, optimizer variables) holding NaN or inf."""
         lists, paths = self._named_lists()
         names = self.family.optimizer_names()
-        tree = jax.device_get({
+        tree = to_host({
             "weights": lists,
             "optimizers": {names[name]: values
                            for name, values in self.state["optimizers"].items()},
