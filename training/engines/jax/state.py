@@ -38,7 +38,9 @@ class NetworkLayout:
 
     def __init__(self, network):
         self.network = network
-        trainable = {id(variable): index for index, variable in enumerate(network.trainable_variables)}
+        trainable = {
+            id(variable): index for index, variable in enumerate(network.trainable_variables)
+        }
         non_trainable = {
             id(variable): index for index, variable in enumerate(network.non_trainable_variables)
         }

@@ -236,7 +236,8 @@ class JaxTrainer:
             for name, candidate in program.networks.items():
                 if candidate is network:
                     trainable, non_trainable = _split(program.layouts[name], values)
-                    state["trainable"][name], state["non_trainable"][name] = trainable, non_trainable
+                    state["trainable"][name] = trainable
+                    state["non_trainable"][name] = non_trainable
             for average, twin in self.twins.items():
                 if twin is network:
                     state["averages"][average] = values

@@ -28,10 +28,12 @@ start = {{f"{{net}}_{{i}}": np.asarray(w) for net, model in
 logs = trainer.train_step()
 trainer.sync_models()
 end = {{f"{{net}}_{{i}}": np.asarray(w) for net, model in
-        (("g", run.model.generator), ("d", run.model.discriminator), ("ema", trainer.twins["ema_generator"]))
+        (("g", run.model.generator), ("d", run.model.discriminator),
+         ("ema", trainer.twins["ema_generator"]))
         for i, w in enumerate(model.weights)}}
-np.savez({outputs!r}, d_loss=logs["losses/d_loss"], g_loss=logs["losses/g_loss"],
-         **{{"start_" + k: v for k, v in start.items()}}, **{{"end_" + k: v for k, v in end.items()}})
+arrays = {{"start_" + k: v for k, v in start.items()}}
+arrays.update({{"end_" + k: v for k, v in end.items()}})
+np.savez({outputs!r}, d_loss=logs["losses/d_loss"], g_loss=logs["losses/g_loss"], **arrays)
 """
 
 

@@ -276,7 +276,8 @@ def one_step(strategy):
     return run.devices.count, start, loss, end
 
 try:
-    prepare(TrainConfig(model="autoencoder_refined", batch_size=5, logdir={str(tmp_path)!r} + "/odd"))
+    prepare(TrainConfig(model="autoencoder_refined", batch_size=5,
+                        logdir={str(tmp_path)!r} + "/odd"))
     odd = None
 except ConfigurationError as error:
     odd = str(error)
