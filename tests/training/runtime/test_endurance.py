@@ -40,8 +40,10 @@ def kill_after(process, logdir, step, delay, timeout=120):
 @pytest.mark.parametrize(
     "kills, seed",
     [
-        (2, 0),
-        # ~75 s: six process start-ups; the two-kill case is the cheap one.
+        # Over 30 s (two process start-ups) and ~75 s (six). The default run covers the path:
+        # test_checkpoints' in-process resume and damaged-checkpoint fallback, and
+        # test_distribution's SIGKILLed worker, resumed bit-exactly.
+        pytest.param(2, 0, marks=pytest.mark.slow),
         pytest.param(5, 1, marks=pytest.mark.slow),
     ],
 )
