@@ -87,11 +87,12 @@ def test_conditional_needs_labels(tmp_path, capsys):
     assert "--conditional needs labels" in message
 
 
-def test_another_keras_backend_is_refused(capsys, monkeypatch):
-    monkeypatch.setenv("KERAS_BACKEND", "jax")
+def test_a_keras_backend_without_an_engine_is_refused(capsys, monkeypatch):
+    # TensorFlow and JAX have engines (training.engines); PyTorch has none.
+    monkeypatch.setenv("KERAS_BACKEND", "torch")
     code, message = run_main(["--model", "sagan_refined"], capsys)
     assert code == 2
-    assert "KERAS_BACKEND='jax'" in message
+    assert "KERAS_BACKEND='torch'" in message
 
 
 def test_command_line_exit_code_in_a_fresh_process(tmp_path):
