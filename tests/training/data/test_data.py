@@ -53,7 +53,9 @@ def image_ids(images):
 
 
 def test_available_datasets_lists_the_built_ins():
-    assert data.available_datasets() == ["fashion_mnist", "fashion_mnist_embedded", "photos"]
+    assert data.available_datasets() == [
+        "fashion_mnist", "fashion_mnist_embedded", "global_colour", "mirror", "photos"
+    ]
 
 
 def test_installed_package_bundles_fashion_mnist_with_its_license():
