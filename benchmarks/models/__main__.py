@@ -31,7 +31,8 @@ cli.quiet_start(sys.argv[1:], backend="tensorflow")
 
 import zoo  # noqa: E402
 from benchmarks.command import Command, run_command  # noqa: E402
-from benchmarks.models import plots, report, sweep  # noqa: E402
+from benchmarks.harness.results import flat_records  # noqa: E402
+from benchmarks.models import engines_report, plots, report, sweep  # noqa: E402
 from benchmarks.reporting.formatting import format_seconds  # noqa: E402
 from benchmarks.reporting.progress import describe_ratios  # noqa: E402
 
@@ -65,6 +66,10 @@ def add_arguments(parser):
         help="also time the quickstart itself (training.run --model sagan_refined: Fashion-MNIST, "
         "32 px, ch 16, batch 32, its real data) under each option against the default, "
         "interleaved")
+    add("--engines", action="store_true",
+        help="instead of the sweep: the first model at the first resolution on the TensorFlow "
+        "engine, the JAX engine and a bare jitted JAX step, interleaved, under each --precision "
+        "(SAGANs only)")
     add("--jit-compile", choices=JIT_CHOICES, default="off",
         help="training.run's --jit-compile (XLA): off, on, or both (every case with and "
         "without) (default: off)")
@@ -78,6 +83,8 @@ def check_args(parser, args):
             f"training runs on TensorFlow, but KERAS_BACKEND={os.environ['KERAS_BACKEND']!r}. "
             f"Unset it or set it to 'tensorflow'."
         )
+    if args.engines and not args.models[0].startswith("sagan_"):
+        parser.error(f"--engines times a SAGAN; --models {args.models[0]} is not one.")
     known = zoo.list_models()
     unknown = [model for model in args.models if model not in known]
     if unknown:
@@ -107,6 +114,8 @@ def settings(args):
         "precisions": args.precision, "quickstart": args.quickstart,
         "jit_compile": args.jit_compile, "repeats": args.repeats, "warmup": args.warmup,
         "max_timing_s": args.max_timing_s, "rounds": args.rounds,
+        **({"engines": True, "model": args.models[0], "resolution": args.resolutions[0]}
+           if args.engines else {}),
     }  # fmt: skip
 
 
@@ -114,6 +123,9 @@ def measure(args, settings, run):
     """Every model alone, then the models of each placement and each model's options
     interleaved: the records, comparisons and option comparisons."""
     timing = {"warmup": args.warmup, "max_timing_s": args.max_timing_s}
+    if args.engines:
+        cases = engines_report.engine_cases(args, rounds=args.rounds, **timing)
+        return flat_records(cases, run(cases, engines_report.describe)), {}
     entries = sweep.sweep_entries(
         args.models, args.resolutions, args.configs, batch_size=args.batch_size, ch=args.ch,
         options=options_of(args), repeats=args.repeats, **timing,

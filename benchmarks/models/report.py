@@ -1,7 +1,7 @@
 """The model benchmark's report: markdown tables, the document, and `render` (JSON, markdown,
 plot)."""
 
-from benchmarks.models import plots
+from benchmarks.models import engines_report, plots
 from benchmarks.models.plots import plot_file
 from benchmarks.models.sweep import (
     CONFIG_DESCRIPTIONS,
@@ -291,6 +291,8 @@ def document(payload, name, rows, targets):
 def render(payload, output_dir, name):
     """Writes `name.json`, `name.md` and `name_time.png` under `output_dir`; returns the
     markdown."""
+    if payload["settings"].get("engines"):
+        return engines_report.render(payload, output_dir, name)
     rows = summary_rows(payload["records"], payload.get("comparisons", []))
     targets = evaluate_targets(rows, payload["device_kind"], payload.get("option_comparisons", []))
     payload = {**payload, "targets": [vars(target) for target in targets]}
