@@ -1,4 +1,4 @@
-"""`python -m benchmarks.models --engines`: TensorFlow's step, the JAX engine's and a bare JAX step."""
+"""`benchmarks.models --engines`: TensorFlow's step, the JAX engine's and a bare JAX step."""
 
 import json
 
