@@ -29,7 +29,7 @@ def test_every_network_starts_from_the_source_weights_in_another_kind(gan_run, t
     path = load_initial_weights(trainer)
     assert path.endswith("ckpt-8")
     for name in ("generator", "discriminator", "ema_generator"):
-        network = getattr(trainer, name)
+        network = trainer.trained_networks()[name]
         restored = {
             key: value
             for key, value in source.items()
