@@ -2,11 +2,13 @@
 
 The GPU machines this project is lent have JAX but no TensorFlow, so the JAX engine and what it
 imports must work without it. This machine has TensorFlow installed; `run_without_tensorflow`
-hides it: the code runs in a fresh interpreter whose `sys.meta_path` starts with a finder that
-raises `ImportError` for `tensorflow` and every module whose name starts with `tensorflow`
-(`tensorflow_datasets`, `tensorflow_probability`, ...), with `KERAS_BACKEND=jax`. The finder is
-installed by a `sitecustomize.py` in a temporary folder put first on `PYTHONPATH`, so child
-processes the code starts (`python -m training.run ...`) are without TensorFlow too.
+hides it: the code runs in a fresh interpreter whose path finder finds no `tensorflow` and no
+module whose name starts with `tensorflow` (`tensorflow_datasets`, ...), with
+`KERAS_BACKEND=jax`. As on a machine without it, `import tensorflow` raises
+`ModuleNotFoundError` and `importlib.util.find_spec("tensorflow")` returns None (orbax, through
+etils, asks the latter). The finder is installed by a `sitecustomize.py` in a temporary folder
+put first on `PYTHONPATH`, so child processes the code starts (`python -m training.run ...`)
+are without TensorFlow too.
 
 Libraries that import TensorFlow optionally (`tensorboard` falls back to its own stub) see it
 as not installed, exactly as on the GPU machines.
@@ -32,22 +34,23 @@ ROOT = Path(__file__).resolve().parents[2]
 # Written as the temporary folder's `sitecustomize.py`: Python imports it at start-up.
 HIDING_SITECUSTOMIZE = textwrap.dedent(
     '''
-    """Hides TensorFlow from import (tests/training/no_tensorflow.py)."""
+    """Makes TensorFlow absent (tests/training/no_tensorflow.py)."""
+    import importlib.machinery
     import sys
 
 
-    class _HideTensorFlow:
-        def find_spec(self, name, path=None, target=None):
+    class _PathFinderWithoutTensorFlow(importlib.machinery.PathFinder):
+        @classmethod
+        def find_spec(cls, name, path=None, target=None):
             if name.split(".")[0].startswith("tensorflow"):
-                raise ImportError(
-                    f"{name} is hidden by tests/training/no_tensorflow.py: this code must run "
-                    f"without TensorFlow installed.",
-                    name=name,
-                )
-            return None
+                return None
+            return super().find_spec(name, path, target)
 
 
-    sys.meta_path.insert(0, _HideTensorFlow())
+    sys.meta_path[:] = [
+        _PathFinderWithoutTensorFlow if finder is importlib.machinery.PathFinder else finder
+        for finder in sys.meta_path
+    ]
     '''
 )
 

@@ -32,8 +32,8 @@ def test_tensorflow_is_hidden_and_keras_runs_on_jax():
         for name in ("tensorflow", "tensorflow_datasets", "tensorflow.keras"):
             try:
                 __import__(name)
-            except ImportError as error:
-                hidden.append(name if "hidden" in str(error) else str(error))
+            except ModuleNotFoundError:
+                hidden.append(name)
         import keras
         print(json.dumps({"hidden": hidden, "backend": keras.backend.backend()}))
         """
@@ -45,7 +45,7 @@ def test_tensorflow_is_hidden_and_keras_runs_on_jax():
 
 
 def test_a_tensorflow_import_fails_the_snippet_with_its_output():
-    with pytest.raises(AssertionError, match="hidden by tests/training/no_tensorflow.py"):
+    with pytest.raises(AssertionError, match="No module named 'tensorflow'"):
         run_without_tensorflow("import training.data.pipeline")
 
 
@@ -55,10 +55,10 @@ def test_child_processes_are_without_tensorflow_too():
         import subprocess, sys
         code = "import importlib.util as u; print(u.find_spec('tensorflow'))"
         child = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-        print(child.returncode, "hidden" in child.stderr)
+        print(child.returncode, child.stdout.strip())
         """
     )
-    assert result.stdout.split() == ["1", "True"]
+    assert result.stdout.split() == ["0", "None"]
 
 
 def test_the_engines_modules_import_without_tensorflow():

@@ -5,7 +5,6 @@ import dataclasses
 
 import numpy as np
 
-from tests.training.engines.jax.test_jax_engine import ABSENT
 from tests.training.no_tensorflow import run_without_tensorflow
 
 # The JAX step, its noise replaced by the test's: the same arrays for every update.
@@ -54,7 +53,7 @@ def test_one_gan_step_agrees_with_tensorflow(tmp_path):
         z=rng.standard_normal((4, 128)).astype(np.float32),
     )
     outputs = tmp_path / "jax.npz"
-    code = ABSENT + JAX_STEP.format(inputs=str(inputs), outputs=str(outputs),
+    code = JAX_STEP.format(inputs=str(inputs), outputs=str(outputs),
                                     logdir=str(tmp_path / "jax_run"))
     run_without_tensorflow(code)
     given, jax_step = np.load(inputs), np.load(outputs)

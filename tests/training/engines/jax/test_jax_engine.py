@@ -24,19 +24,6 @@ TINY = [
 # (orbax's path library, etils, asks it before file operations; the finder of `no_tensorflow`
 # answers with an ImportError instead) and `import tensorflow` raises ModuleNotFoundError, while
 # "tensorflow" stays out of sys.modules (Keras's preprocessing layers look there).
-ABSENT = """
-import importlib.machinery, sys
-class _Absent(importlib.machinery.PathFinder):
-    @classmethod
-    def find_spec(cls, name, path=None, target=None):
-        if name.split(".")[0].startswith("tensorflow"):
-            return None
-        return super().find_spec(name, path, target)
-sys.meta_path[:] = [_Absent if finder is importlib.machinery.PathFinder else finder
-                    for finder in sys.meta_path if type(finder).__name__ != "_HideTensorFlow"]
-"""
-
-
 @pytest.fixture(scope="module")
 def cache():
     """Environment of the children: one XLA compilation cache for all of them, kept between
@@ -54,7 +41,6 @@ def train(logdir, *options, env, check=True, prelude=""):
     """Runs `training.run.main` in a child without TensorFlow; returns the completed process."""
     argv = [*TINY, "--logdir", str(logdir), *options]
     code = f"""
-{ABSENT}
 {prelude}
 import sys
 from training.run import main
@@ -134,7 +120,6 @@ async_path.rename = rename
 
     result = run_without_tensorflow(
         f"""
-{ABSENT}
 import contextlib, io, json, os, sys
 import numpy as np
 from training.run import main
@@ -210,7 +195,6 @@ def test_options_jax_lacks_are_refused_before_anything_is_written(tmp_path):
         "init_from": ["--init-from", str(tmp_path)],
     }
     code = f"""
-{ABSENT}
 import contextlib, io, json, os
 from training.run import main
 
@@ -251,7 +235,6 @@ print("RESULTS", json.dumps(results))
 
 def test_two_devices_compute_what_one_device_does(tmp_path, cache):
     code = f"""
-{ABSENT}
 import contextlib, io, json
 import jax
 import numpy as np
