@@ -15,6 +15,7 @@ import sys
 import tempfile
 import time
 
+from benchmarks.harness.devices import device_description
 from benchmarks.harness.interleave import ratio_stats
 from benchmarks.harness.memory import peak_rss_bytes
 
@@ -59,7 +60,9 @@ def run_engines_case(model, resolution, batch_size, ch, precision, rounds=10, wa
         finally:
             worker.close()
     medians = {name: sorted(values)[len(values) // 2] for name, values in times.items()}
+    device_kind, device_name = device_description()
     return {
+        "device_kind": device_kind, "device_name": device_name,
         "steps_per_s": {name: 1.0 / value for name, value in medians.items()},
         "time_median_s": medians,
         "ratios": {f"{top}/{bottom}": ratio_stats(times[top], times[bottom]).as_dict()

@@ -67,8 +67,12 @@ def document(payload):
     """The markdown of an engines run."""
     environment, settings = payload["environment"], payload["settings"]
     rows = [_row(record) for record in payload["records"]]
+    device = payload["device_name"]
+    if device == "unknown":  # A run made before the case named its device.
+        device = environment["cpu_model"]
     return "\n".join([
-        f"# Engines: TensorFlow against JAX, a training step on {payload['device_name']}",
+        f"# Engines: TensorFlow against JAX, a training step on {device}",
+
         "",
         opening.environment_markdown(environment),
         f"- Model: `{settings['model']}` at {settings['resolution']} px, ch = {settings['ch']}, "
