@@ -5,6 +5,9 @@ Commands:
 - `python -m benchmarks.layers`: one attention block per form (any Keras backend).
 - `python -m benchmarks.models`: one training step of the zoo models (TensorFlow).
 - `python -m benchmarks.pipeline`: the input pipeline's images per second against a step's.
+- `python -m benchmarks.models --engines`: the TensorFlow and JAX engines' steps and a bare jitted
+  JAX step, interleaved.
+- `python -m benchmarks.gpu OUT` (`benchmarks/gpu/run.sh`): the prepared run for a lent GPU, on JAX.
 
 Packages: `harness` (a case per subprocess under a time limit and a memory cap, compiled steps,
 timing, interleaved timing and per-pair ratios, memory, the machine), `reporting` (numbers and
