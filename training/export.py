@@ -9,6 +9,7 @@ import argparse
 import os
 import sys
 
+from training import engines
 from training import quiet
 
 DESCRIPTION = __doc__.split("\n\n", 1)[1]
@@ -33,8 +34,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if not args.output.endswith(".keras"):
         parser.error(f"--output must end in .keras, received {args.output!r}")
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    quiet.import_tensorflow(args.verbose)  # before the imports below, which start TensorFlow
+    # Before the imports below, which start Keras (and TensorFlow for a TensorFlow run).
+    engines.start_backend_for_run(args.logdir, args.verbose)
     from training.runtime import CheckpointError
     from training.runtime import load_saved_run
 

@@ -8,8 +8,10 @@ and the reconstructions, one column per image.
 
 import argparse
 import os
+import re
 import sys
 
+from training import engines
 from training import quiet
 
 DESCRIPTION = __doc__.split("\n\n", 1)[1]
@@ -46,21 +48,32 @@ def sample_grid(run, num_samples=64, seed=0, label=None):
 
 
 def _heldout_images(config, count, seed):
-    """`count` held-out images of the run's dataset (the test split, else reshuffled train)."""
-    from training import data
-    from training.runtime import heldout_split
+    """`count` held-out images of the run's dataset (the test split, else reshuffled train),
+    read with tf.data on TensorFlow and with NumPy elsewhere."""
+    import keras
 
-    split, shuffle = heldout_split(data.dataset_info(config.dataset, config.data_dir))
-    dataset = data.make_dataset(
-        config.dataset,
+    from training.data.info import heldout_split
+
+    options = dict(
         resolution=config.resolution,
         batch_size=count,
-        split=split,
         channels=config.channels,
         data_dir=config.data_dir,
         seed=seed,
-        shuffle=shuffle,
-        repeat=shuffle,
+    )
+    if keras.backend.backend() != "tensorflow":
+        from training.data import arrays
+
+        split, shuffle = heldout_split(arrays.array_dataset_info(config.dataset, config.data_dir))
+        with arrays.BatchIterator(
+            config.dataset, split=split, shuffle=shuffle, repeat=shuffle, **options
+        ) as batches:
+            return next(batches)[0]
+    from training import data
+
+    split, shuffle = heldout_split(data.dataset_info(config.dataset, config.data_dir))
+    dataset = data.make_dataset(
+        config.dataset, split=split, shuffle=shuffle, repeat=shuffle, **options
     )
     images, _ = next(iter(dataset))
     return images.numpy()
@@ -71,8 +84,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.num_samples < 1:
         parser.error(f"--num-samples must be positive, received {args.num_samples}")
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    quiet.import_tensorflow(args.verbose)  # before the imports below, which start TensorFlow
+    # Before the imports below, which start Keras (and TensorFlow for a TensorFlow run).
+    engines.start_backend_for_run(args.logdir, args.verbose)
     from training.monitoring import write_png
     from training.runtime import CheckpointError
     from training.runtime import load_saved_run
@@ -83,7 +96,7 @@ def main(argv=None):
     except (CheckpointError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    step = run.checkpoint.rsplit("-", 1)[-1]
+    step = re.search(r"(\d+)$", os.path.normpath(run.checkpoint)).group(1)
     output = args.output or os.path.join(args.logdir, f"samples-{step}.png")
     try:
         os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)

@@ -59,6 +59,25 @@ def engine_of_run(logdir):
         return json.load(file)["engine"]
 
 
+def start_backend_for_run(logdir, verbose=False):
+    """Picks the Keras backend of a command that reads the run in `logdir` (sample, export).
+
+    `KERAS_BACKEND` wins when set; otherwise the engine that wrote the run, so that a JAX run is
+    read without TensorFlow. TensorFlow is imported (quietly unless `verbose`) only for the
+    TensorFlow backend. Call it before importing Keras.
+
+    Returns:
+        The backend, "tensorflow" or "jax" (or whatever `KERAS_BACKEND` names).
+    """
+    from training import quiet
+
+    written_by = engine_of_run(logdir) if os.path.isdir(logdir) else _UNRECORDED_ENGINE
+    backend = os.environ.setdefault("KERAS_BACKEND", written_by)
+    if backend == "tensorflow":
+        quiet.import_tensorflow(verbose)
+    return backend
+
+
 def check_resume_engine(logdir, engine):
     """Raises `EngineError` when the run in `logdir` was written by another engine than `engine`.
 

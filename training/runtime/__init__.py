@@ -16,7 +16,7 @@ import importlib
 # Loaded on first use: the TensorFlow modules stay unimported for the TF-free ones (`lock`,
 # `progress`) that the JAX engine imports.
 _WHERE = {
-    "CheckpointError": "training.runtime.checkpoints",
+    "CheckpointError": "training.runtime.errors",
     "RunCheckpoint": "training.runtime.checkpoints",
     "find_checkpoints": "training.runtime.checkpoints",
     "latest_checkpoint": "training.runtime.checkpoints",

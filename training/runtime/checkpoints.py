@@ -10,11 +10,9 @@ import tempfile
 import tensorflow as tf
 from google.protobuf import text_format
 
+from training.runtime.errors import CheckpointError
+
 CHECKPOINT_DIRNAME = "checkpoints"
-
-
-class CheckpointError(RuntimeError):
-    """A checkpoint is missing, corrupt, or does not fit the run that should continue from it."""
 
 
 def checkpoint_directory(logdir, worker=None):

@@ -6,9 +6,7 @@ import zoo
 from training import config as config_lib
 from training import engines
 from training.families import family_of
-from training.runtime import checkpoints
-from training.runtime.checkpoints import CheckpointError
-from training.runtime.loop import non_finite_variables
+from training.runtime.errors import CheckpointError
 from training.trainers.precision import dtype_policy
 
 
@@ -71,15 +69,8 @@ def load_saved_run(logdir, checkpoint=None, ema=True, attention=None):
     with dtype_policy(config.precision):
         model = zoo.create(name, **arguments)
     network, key = family.saved_network(model), family.saved_network_key(ema)
-    if engines.engine_of_run(logdir) == "jax":
-        path, others, bad = _restore_jax(logdir, key, network, checkpoint)
-    else:
-        path = checkpoint or checkpoints.readable_checkpoint(logdir)
-        if path is None:
-            raise CheckpointError(f"{logdir} holds no checkpoint yet.")
-        checkpoints.restore_objects(path, {key: network})
-        bad = non_finite_variables({key: network})
-        others = [other for other in checkpoints.find_checkpoints(logdir) if other != path]
+    restore = _restore_jax if engines.engine_of_run(logdir) == "jax" else _restore_tensorflow
+    path, others, bad = restore(logdir, key, network, checkpoint)
     if bad:
         raise CheckpointError(
             f"Checkpoint {path} holds non-finite (NaN or infinite) weights in {bad[0]}"
@@ -88,6 +79,24 @@ def load_saved_run(logdir, checkpoint=None, ema=True, attention=None):
             + (f" (found: {', '.join(others)})." if others else ".")
         )
     return SavedRun(config=config, model=model, family=family, network=network, checkpoint=path)
+
+
+def _restore_tensorflow(logdir, key, network, checkpoint):
+    """A TensorFlow run's `tf.train.Checkpoint` (needs TensorFlow, whatever the backend)."""
+    try:
+        from training.runtime import checkpoints
+        from training.runtime.loop import non_finite_variables
+    except ModuleNotFoundError as missing:
+        raise CheckpointError(
+            f"{logdir} was trained on TensorFlow: reading its checkpoints needs TensorFlow "
+            f"({missing}). Install it (pip install \"keras-refined-sa[train]\")."
+        ) from missing
+    path = checkpoint or checkpoints.readable_checkpoint(logdir)
+    if path is None:
+        raise CheckpointError(f"{logdir} holds no checkpoint yet.")
+    checkpoints.restore_objects(path, {key: network})
+    others = [other for other in checkpoints.find_checkpoints(logdir) if other != path]
+    return path, others, non_finite_variables({key: network})
 
 
 def _restore_jax(logdir, key, network, checkpoint):
