@@ -136,7 +136,7 @@ def main(argv=None):
     finally:
         if progress is not None:
             bar.close()
-    step = int(run.checkpoint.rsplit("-", 1)[-1])
+    step = run.step
     print(f"FID: {result['fid']:.4f}")
     print(f"KID: {result['kid']:.6f} ± {result['kid_std']:.6f}")
     print(
@@ -146,7 +146,12 @@ def main(argv=None):
     )
     if args.json:
         record = {key: float(result[key]) for key in ("fid", "kid", "kid_std")}
-        record.update(step=step, num_samples=args.num_samples, attention=args.attention)
+        record.update(
+            step=step,
+            num_samples=args.num_samples,
+            attention=args.attention,
+            reference=f"{result['split']} split of {run.config.dataset}",
+        )
         with open(args.json, "w") as file:
             json.dump(record, file, indent=2)
     if not (args.no_summary or args.attention):

@@ -8,7 +8,6 @@ and the reconstructions, one column per image.
 
 import argparse
 import os
-import re
 import sys
 
 from training import engines
@@ -96,8 +95,7 @@ def main(argv=None):
     except (CheckpointError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    step = re.search(r"(\d+)$", os.path.normpath(run.checkpoint)).group(1)
-    output = args.output or os.path.join(args.logdir, f"samples-{step}.png")
+    output = args.output or os.path.join(args.logdir, f"samples-{run.step}.png")
     try:
         os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
         write_png(output, grid)

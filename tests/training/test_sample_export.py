@@ -2,6 +2,7 @@
 
 import keras
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from training import export
@@ -52,3 +53,45 @@ def test_export_and_sample_errors(tmp_path, capsys):
     assert export.main(["--logdir", str(tmp_path), "--output", str(tmp_path / "g.keras")]) == 1
     assert "holds no readable training run" in capsys.readouterr().err
     assert sample.main(["--logdir", str(tmp_path)]) == 1
+
+
+def test_export_preset_holds_every_network_and_the_card(gan_run, tmp_path):
+    import json
+
+    import zoo
+
+    metrics = tmp_path / "fid.json"
+    metrics.write_text(json.dumps({"fid": 150.0, "kid": 0.1, "kid_std": 0.01, "num_samples": 8}))
+    preset = tmp_path / "preset"
+    assert export.main(["--logdir", str(gan_run), "--preset", str(preset), "--metrics",
+                        str(metrics)]) == 0
+    gan = zoo.from_preset(str(preset), model="sagan_refined")
+
+    # The generator holds the moving average and the discriminator its trained weights, each
+    # restored independently of the export's loader.
+    reference = zoo.from_preset(str(preset))
+    restore_objects(f"{gan_run}/checkpoints/ckpt-8", {"ema_generator": reference.generator,
+                                                       "discriminator": reference.discriminator})
+    z = np.random.default_rng(0).standard_normal((2, gan.latent_dim)).astype("float32")
+    np.testing.assert_array_equal(gan.generator.predict(z, verbose=0),
+                                  reference.generator.predict(z, verbose=0))
+    fresh = zoo.create("sagan_refined",
+                       **json.loads((preset / "config.json").read_text())["arguments"])
+    for trained, checked in zip(gan.discriminator.weights, reference.discriminator.weights):
+        np.testing.assert_array_equal(np.asarray(trained), np.asarray(checked))
+    assert any(not np.array_equal(np.asarray(a), np.asarray(b))
+               for a, b in zip(gan.discriminator.weights, fresh.discriminator.weights))
+    card = zoo.presets.load_preset_metadata(str(preset))
+    assert card["steps"] == 8 and card["engine"] == "tensorflow"
+    assert card["metrics"]["fid"] == 150.0
+    assert card["command"].startswith("python -m training.run --model sagan_refined")
+
+
+def test_export_preset_refuses_metrics_without_fid(gan_run, tmp_path, capsys):
+    metrics = tmp_path / "other.json"
+    metrics.write_text("{}")
+    with pytest.raises(SystemExit) as stop:
+        export.main(["--logdir", str(gan_run), "--preset", str(tmp_path / "p"), "--metrics",
+                     str(metrics)])
+    assert stop.value.code == 2
+    assert "lacks fid, kid, num_samples" in capsys.readouterr().err

@@ -1,6 +1,8 @@
 """A run read back from its logdir, finished or still training: its network, restored."""
 
 import dataclasses
+import os
+import re
 
 import zoo
 from training import config as config_lib
@@ -27,6 +29,11 @@ class SavedRun:
     family: object
     network: object
     checkpoint: str
+
+    @property
+    def step(self):
+        """The training step of `checkpoint` (`ckpt-300` on TensorFlow, `300` on JAX)."""
+        return int(re.search(r"(\d+)$", os.path.normpath(self.checkpoint)).group(1))
 
 
 def load_saved_run(logdir, checkpoint=None, ema=True, attention=None):
@@ -69,8 +76,7 @@ def load_saved_run(logdir, checkpoint=None, ema=True, attention=None):
     with dtype_policy(config.precision):
         model = zoo.create(name, **arguments)
     network, key = family.saved_network(model), family.saved_network_key(ema)
-    restore = _restore_jax if engines.engine_of_run(logdir) == "jax" else _restore_tensorflow
-    path, others, bad = restore(logdir, key, network, checkpoint)
+    path, others, bad = _restorer(logdir)(logdir, key, network, checkpoint)
     if bad:
         raise CheckpointError(
             f"Checkpoint {path} holds non-finite (NaN or infinite) weights in {bad[0]}"
@@ -79,6 +85,30 @@ def load_saved_run(logdir, checkpoint=None, ema=True, attention=None):
             + (f" (found: {', '.join(others)})." if others else ".")
         )
     return SavedRun(config=config, model=model, family=family, network=network, checkpoint=path)
+
+
+def load_saved_model(logdir, checkpoint=None, ema=True):
+    """`load_saved_run`, with every network of the model restored, not only the saved one: a
+    GAN's discriminator too (what a preset holds, `zoo.save_preset`).
+
+    Raises:
+        CheckpointError: as `load_saved_run`, for any of the networks.
+    """
+    run = load_saved_run(logdir, checkpoint, ema)
+    restore = _restorer(logdir)
+    for role, network in run.model.networks().items():
+        if network is not run.network:
+            _, _, bad = restore(logdir, role, network, run.checkpoint)
+            if bad:
+                raise CheckpointError(
+                    f"Checkpoint {run.checkpoint} holds non-finite weights in {bad[0]} of the "
+                    f"{role}: the run diverged. Choose an earlier checkpoint with --checkpoint."
+                )
+    return run
+
+
+def _restorer(logdir):
+    return _restore_jax if engines.engine_of_run(logdir) == "jax" else _restore_tensorflow
 
 
 def _restore_tensorflow(logdir, key, network, checkpoint):

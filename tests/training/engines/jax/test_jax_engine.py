@@ -98,20 +98,24 @@ def test_sample_and_export_read_a_jax_run_on_tensorflow(uninterrupted):
 
 def test_sample_and_export_read_a_jax_run_without_tensorflow(uninterrupted, tmp_path, cache):
     grid, exported = tmp_path / "grid.png", tmp_path / "generator.keras"
+    preset = tmp_path / "preset"
     run_without_tensorflow(
         f"""
-import sys, keras
+import sys, keras, zoo
 from training import export, sample
 assert sample.main(["--logdir", {str(uninterrupted)!r}, "--output", {str(grid)!r},
                     "--num-samples", "4"]) == 0
 assert export.main(["--logdir", {str(uninterrupted)!r}, "--output", {str(exported)!r}]) == 0
+assert export.main(["--logdir", {str(uninterrupted)!r}, "--preset", {str(preset)!r}]) == 0
 assert keras.backend.backend() == "jax" and "tensorflow" not in sys.modules
 print(keras.models.load_model({str(exported)!r}).output_shape)
+print(zoo.from_preset({str(preset)!r}).generator.output_shape)
 """,
         env=cache,
     )
     assert grid.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert exported.stat().st_size > 0
+    assert json.loads((preset / "metadata.json").read_text())["engine"] == "jax"
 
 
 def test_sigkill_during_a_save_then_resume_reaches_the_uninterrupted_weights(
