@@ -6,7 +6,6 @@ import os
 import shlex
 import shutil
 import sys
-import tempfile
 
 import keras
 
@@ -23,6 +22,8 @@ from training.runtime.initial_weights import load_initial_weights
 from training.runtime import strategy as strategy_lib
 from training.runtime.lock import RunLock
 from training.runtime.lock import RunLocked
+from training.runtime.run_directory import with_model_defaults
+from training.runtime.run_directory import write_problem
 from training.runtime.loop import TrainingDiverged
 from training.runtime.loop import fit
 from training.runtime.progress import ProgressBar
@@ -109,7 +110,7 @@ def prepare(config):
                 raise ConfigurationError(
                     f"cannot build {config.model!r} with these options: {problem}"
                 ) from None
-        config = _with_model_defaults(config, model.defaults, channels, logdir)
+        config = with_model_defaults(config, model.defaults, channels, logdir)
         trainer = Trainer(family, config, strategy, model)
     return PreparedRun(trainer, info, arguments)
 
@@ -210,34 +211,12 @@ def _check_writable(logdir, worker):
             raise ConfigurationError(f"--logdir {logdir}: {checkpoint_folder} is a file, not a directory.")
         folders.append(checkpoint_folder)
     for folder in folders:
-        problem = _write_problem(folder)
+        problem = write_problem(folder)
         if problem:
             raise ConfigurationError(
                 f"--logdir {logdir}: cannot write in {folder} ({problem}); the run would fail "
                 f"at its first log or checkpoint. Fix the permissions or choose another --logdir."
             )
-
-
-def _write_problem(folder):
-    """None when a file can be created in `folder`, else why not (a real probe: root ignores
-    permission bits, read-only mounts do not)."""
-    try:
-        descriptor, path = tempfile.mkstemp(dir=folder, prefix=".write-test-")
-    except OSError as problem:
-        return problem.strerror or str(problem)
-    os.close(descriptor)
-    os.remove(path)
-    return None
-
-
-def _with_model_defaults(config, defaults, channels, logdir):
-    """`config` with `None` options replaced by the model's training defaults (any option the
-    model's `defaults` name: learning rates, Adam betas, `n_disc`)."""
-    resolved = {"channels": channels, "logdir": logdir}
-    for name, value in defaults.items():
-        if getattr(config, name, 0) is None:
-            resolved[name] = value
-    return dataclasses.replace(config, **resolved)
 
 
 def _attach_data(trainer, info):

@@ -14,7 +14,6 @@ import os
 import shlex
 import shutil
 import sys
-import tempfile
 
 import keras
 
@@ -41,6 +40,8 @@ from training.families import family_of
 from training.monitoring.event_writer import EventWriter
 from training.runtime.lock import RunLock
 from training.runtime.lock import RunLocked
+from training.runtime.run_directory import with_model_defaults
+from training.runtime.run_directory import write_problem
 from training.runtime.loop import TrainingDiverged
 from training.runtime.progress import ProgressBar
 from training.trainers.precision import dtype_policy
@@ -87,7 +88,7 @@ def prepare(config):
             raise ConfigurationError(
                 f"cannot build {config.model!r} with these options: {problem}"
             ) from None
-    config = _with_model_defaults(config, model.defaults, channels, logdir)
+    config = with_model_defaults(config, model.defaults, channels, logdir)
     return JaxRun(config, family, info, arguments, model, devices)
 
 
@@ -99,7 +100,7 @@ def _check_logdir(config, logdir, info):
     existing = os.path.abspath(logdir)
     while not os.path.exists(existing):
         existing = os.path.dirname(existing)
-    problem = _write_problem(existing)
+    problem = write_problem(existing)
     if problem:
         raise ConfigurationError(
             f"--logdir {logdir}: cannot write in {existing} ({problem}). Fix the permissions or "
@@ -129,27 +130,6 @@ def _check_logdir(config, logdir, info):
             f"{logdir} already holds a run. Continue it with --resume, start afresh with "
             f"--overwrite (deletes its checkpoints and logs), or choose another --logdir."
         )
-
-
-def _write_problem(folder):
-    """None when a file can be created in `folder`, else why not."""
-    try:
-        descriptor, path = tempfile.mkstemp(dir=folder, prefix=".write-test-")
-    except OSError as problem:
-        return problem.strerror or str(problem)
-    os.close(descriptor)
-    os.remove(path)
-    return None
-
-
-def _with_model_defaults(config, defaults, channels, logdir):
-    """`config` with `None` options replaced by the model's training defaults."""
-    resolved = {"channels": channels, "logdir": logdir}
-    for name in ("g_learning_rate", "d_learning_rate", "learning_rate", "beta_1", "beta_2",
-                 "n_disc"):
-        if getattr(config, name) is None and name in defaults:
-            resolved[name] = defaults[name]
-    return dataclasses.replace(config, **resolved)
 
 
 @dataclasses.dataclass
