@@ -1,7 +1,6 @@
 """A run about to train: `prepare` checks a `TrainConfig` and builds it, `train()` runs it."""
 
 import dataclasses
-import difflib
 import os
 import shlex
 import shutil
@@ -13,7 +12,6 @@ import zoo
 from training import config as config_lib
 from training import data
 from training.families import ConfigurationError
-from training.families import family_of
 from training.data.info import heldout_split
 from training.monitoring.summaries import SummaryWriter
 from training.runtime import checkpoints
@@ -22,8 +20,9 @@ from training.runtime.initial_weights import load_initial_weights
 from training.runtime import strategy as strategy_lib
 from training.runtime.lock import RunLock
 from training.runtime.lock import RunLocked
-from training.runtime.run_directory import with_model_defaults
-from training.runtime.run_directory import write_problem
+from training.runtime.run_checks import check_model
+from training.runtime.run_checks import with_model_defaults
+from training.runtime.run_checks import write_problem
 from training.runtime.loop import TrainingDiverged
 from training.runtime.loop import fit
 from training.runtime.progress import ProgressBar
@@ -37,18 +36,6 @@ SAMPLES_FILENAME = "samples.png"
 PEER_LOST_EXIT = 75
 # Images of the fixed held-out batch shown in reconstruction and attention pictures.
 PREVIEW_IMAGES = 8
-
-
-# zoo.create arguments the run sets from its own options: a --model-arg for one of them would
-# contradict the option (and config.json), so it is refused with the option to use instead.
-FIRST_CLASS_ARGUMENTS = {
-    "resolution": "--resolution",
-    "channels": "--channels",
-    "ch": "--ch",
-    "num_classes": "--conditional (the number of classes comes from the dataset)",
-    "sync_batch_norm": "--strategy (synchronised batch norm is on whenever it gives several "
-    "replicas)",
-}
 
 
 def prepare(config):
@@ -65,7 +52,7 @@ def prepare(config):
     Raises:
         ConfigurationError: a bad option; the message names it and the fix.
     """
-    family = _check_model(config)
+    family = check_model(config)
     try:
         info = data.dataset_info(config.dataset, config.data_dir)
     except data.DatasetError as problem:
@@ -149,25 +136,6 @@ def _warn_small_dataset(config, info):
             f"{images} or less, or more images.",
             file=sys.stderr,
         )
-
-
-def _check_model(config):
-    """The model's `Family`, after the checks that need no data."""
-    names = zoo.list_models()
-    if config.model not in names:
-        close = difflib.get_close_matches(config.model, names, n=1, cutoff=0.0)
-        raise ConfigurationError(
-            f"--model: unknown model {config.model!r}; did you mean {close[0]!r}? "
-            f"Choices: {', '.join(names)}."
-        )
-    for name, value in config.model_args.items():
-        if name in FIRST_CLASS_ARGUMENTS:
-            raise ConfigurationError(
-                f"--model-arg {name}={value!r}: use {FIRST_CLASS_ARGUMENTS[name]} instead; "
-                f"the run sets `{name}` from that option (which config.json, the data pipeline "
-                f"and --resume follow)."
-            )
-    return family_of(config.model)
 
 
 def _check_logdir(config, logdir, worker):

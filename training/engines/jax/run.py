@@ -9,7 +9,6 @@ TensorBoard events, samples.png), `engine.json` naming the engine, and orbax che
 """
 
 import dataclasses
-import difflib
 import os
 import shlex
 import shutil
@@ -36,12 +35,12 @@ from training.engines.jax.loop import fit
 from training.engines.jax.options import check_options
 from training.engines.jax.trainer import JaxTrainer
 from training.families import ConfigurationError
-from training.families import family_of
 from training.monitoring.event_writer import EventWriter
 from training.runtime.lock import RunLock
 from training.runtime.lock import RunLocked
-from training.runtime.run_directory import with_model_defaults
-from training.runtime.run_directory import write_problem
+from training.runtime.run_checks import check_model
+from training.runtime.run_checks import with_model_defaults
+from training.runtime.run_checks import write_problem
 from training.runtime.loop import TrainingDiverged
 from training.runtime.progress import ProgressBar
 from training.trainers.precision import dtype_policy
@@ -55,14 +54,7 @@ def prepare(config):
     Raises:
         ConfigurationError: a bad or unsupported option; the message names it and the fix.
     """
-    names = zoo.list_models()
-    if config.model not in names:
-        close = difflib.get_close_matches(config.model, names, n=1, cutoff=0.0)
-        raise ConfigurationError(
-            f"--model: unknown model {config.model!r}; did you mean {close[0]!r}? "
-            f"Choices: {', '.join(names)}."
-        )
-    family = family_of(config.model)
+    family = check_model(config)
     check_options(config)
     try:
         info = arrays.array_dataset_info(config.dataset, config.data_dir)

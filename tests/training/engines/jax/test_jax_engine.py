@@ -215,6 +215,7 @@ def test_options_jax_lacks_are_refused_before_anything_is_written(tmp_path):
         "tfds": ["--dataset", "mnist"],
         "fid": ["--fid-every", "10"],
         "init_from": ["--init-from", str(tmp_path)],
+        "model_arg": ["--model-arg", "resolution=64"],
     }
     code = f"""
 import contextlib, io, json, os
@@ -245,6 +246,7 @@ print("RESULTS", json.dumps(results))
         "tfds": "Dataset 'mnist' needs TensorFlow",
         "fid": "--fid-every 10: FID and KID during training are TensorFlow only",
         "init_from": "is TensorFlow only",
+        "model_arg": "--model-arg resolution=64: use --resolution instead",
         "tensorflow_run": "was trained on tensorflow",
         "torch": "KERAS_BACKEND='torch'",
     }
