@@ -7,6 +7,7 @@ import tensorflow as tf
 
 from training.families import EVALUATION_SEED_OFFSET
 from training.monitoring import attention_pictures
+from training.monitoring.run_pictures import RunPictures
 from training.trainers import precision
 from training.trainers.ema import ExponentialMovingAverage
 from training.trainers.replicas import draw_noise
@@ -60,7 +61,7 @@ class Trainer:
         self.preview = None
         # Held-out batches of the families that evaluate (`heldout_needs() == "evaluation"`).
         self.eval_dataset = None
-        self._probes = {}
+        self.pictures = RunPictures(family, model, config)
         with strategy.scope():
             self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
             self._build()
@@ -282,49 +283,10 @@ class Trainer:
                 values[f"gamma/{layer.name}"] = float(np.asarray(layer.gamma))
         return values
 
-    def picture(self):
-        """The family's sample (or reconstruction) grid as uint8; None when it needs held-out
-        images and the run has none."""
-        images = None if self.preview is None else self.preview[0]
-        if self.family.samples_need_images and images is None:
-            return None
-        return self.family.sample_grid(
-            self.trained_networks()[self.family.saved_network_key()],
-            self.model,
-            self.config,
-            images=images,
-            num_samples=self.config.num_samples,
-            seed=self.config.seed,
-        )
-
     def write_images(self, writer, step):
-        """Writes the family's picture and one attention picture per attention layer of each
-        network the family probes: where a few query pixels look under the layer's own map
-        and under the compared form's."""
-        picture = self.picture()
-        if picture is not None:
-            writer.image(
-                self.family.picture_tag, picture, step,
-                description=self.family.picture_description,
-            )
-        probes = self.family.attention_probes(
-            self.trained_networks(), self.model, self.config, self.preview
-        )
-        for network, inputs, images in probes:
-            probe = self._probes.get(id(network))
-            if probe is None:
-                probe = self._probes[id(network)] = attention_pictures.AttentionProbe(network)
-            for layer, features in probe(inputs):
-                picture = attention_pictures.attention_picture(layer, features, images)
-                writer.image(
-                    f"attention/{layer.name}", picture, step,
-                    description=attention_pictures.__doc__,
-                )
+        """Writes the run's pictures at `step` (`training.monitoring.run_pictures`)."""
+        self.pictures.write(writer, step, self.trained_networks(), self.preview)
 
     def write_final_samples(self, path):
         """Writes the final sample grid of the run as a PNG file."""
-        from training.monitoring import write_png
-
-        picture = self.picture()
-        if picture is not None:
-            write_png(path, picture)
+        self.pictures.write_final(path, self.trained_networks(), self.preview)

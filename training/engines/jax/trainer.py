@@ -20,7 +20,7 @@ from training.engines.jax.state import non_finite_names
 from training.engines.jax.state import to_host
 from training.engines.jax.step import TrainStep
 from training.monitoring import attention_pictures
-from training.monitoring.event_writer import write_png
+from training.monitoring.run_pictures import RunPictures
 
 # Images of the fixed held-out batch shown in the pictures (as the TensorFlow engine).
 PREVIEW_IMAGES = 8
@@ -55,7 +55,7 @@ class JaxTrainer:
         self.eval_batches = []
         self.data_wait_s = 0.0
         self._gammas = self._gamma_positions()
-        self._probes = {}
+        self.pictures = RunPictures(family, model, config)
 
     @property
     def step(self):
@@ -123,50 +123,15 @@ class JaxTrainer:
         """The networks and the moving averages' twins, by checkpoint key."""
         return self.family.checkpoint_networks(self.model, self.twins)
 
-    def picture(self):
-        """The family's sample (or reconstruction) grid as uint8; None when it needs held-out
-        images and the run has none."""
-        images = None if self.preview is None else self.preview[0]
-        if self.family.samples_need_images and images is None:
-            return None
-        return self.family.sample_grid(
-            self.trained_networks()[self.family.saved_network_key()],
-            self.model,
-            self.config,
-            images=images,
-            num_samples=self.config.num_samples,
-            seed=self.config.seed,
-        )
-
     def write_images(self, writer, step):
-        """The family's picture and the attention pictures of the networks it probes (the
-        TensorFlow engine's tags)."""
+        """Writes the run's pictures at `step` (`training.monitoring.run_pictures`)."""
         self.sync_models()
-        picture = self.picture()
-        if picture is not None:
-            writer.image(self.family.picture_tag, picture, step,
-                         description=self.family.picture_description)
-        probes = self.family.attention_probes(
-            self.trained_networks(), self.model, self.config, self.preview
-        )
-        for network, inputs, images in probes:
-            probe = self._probes.get(id(network))
-            if probe is None:
-                probe = self._probes[id(network)] = attention_pictures.AttentionProbe(network)
-            for layer, features in probe(inputs):
-                writer.image(
-                    f"attention/{layer.name}",
-                    attention_pictures.attention_picture(layer, features, images),
-                    step,
-                    description=attention_pictures.__doc__,
-                )
+        self.pictures.write(writer, step, self.trained_networks(), self.preview)
 
     def write_final_samples(self, path):
         """Writes the final sample (or reconstruction) grid as a PNG file."""
         self.sync_models()
-        picture = self.picture()
-        if picture is not None:
-            write_png(path, picture)
+        self.pictures.write_final(path, self.trained_networks(), self.preview)
 
     # Checkpoints.
 
