@@ -2,6 +2,7 @@
 
 import fcntl
 import os
+import sys
 
 LOCK_FILENAME = ".lock"
 
@@ -57,3 +58,19 @@ class RunLock:
 
     def __exit__(self, *exc_info):
         self.release()
+
+
+def train_under_lock(logdir, train):
+    """Runs `train()` holding the lock of `logdir` (created if missing) and returns its exit code;
+    returns 1, with the reason on stderr, when another process holds the lock. Both engines
+    train this way."""
+    os.makedirs(logdir, exist_ok=True)
+    try:
+        lock = RunLock(logdir).acquire()
+    except RunLocked as locked:
+        print(f"error: {locked}", file=sys.stderr)
+        return 1
+    try:
+        return train()
+    finally:
+        lock.release()

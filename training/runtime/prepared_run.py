@@ -18,8 +18,7 @@ from training.runtime import checkpoints
 from training.runtime.initial_weights import check_init_from
 from training.runtime.initial_weights import load_initial_weights
 from training.runtime import strategy as strategy_lib
-from training.runtime.lock import RunLock
-from training.runtime.lock import RunLocked
+from training.runtime.lock import train_under_lock
 from training.runtime.run_checks import check_model
 from training.runtime.run_checks import with_model_defaults
 from training.runtime.run_checks import write_problem
@@ -290,17 +289,9 @@ def _peer_lost_message(trainer, error):
 
 def _train_chief(trainer, info, arguments):
     """Trains under the logdir's lock (the chief's: other workers write only their own files)."""
-    config = trainer.config
-    os.makedirs(config.logdir, exist_ok=True)
-    try:
-        lock = RunLock(config.logdir).acquire()
-    except RunLocked as locked:
-        print(f"error: {locked}", file=sys.stderr)
-        return 1
-    try:
-        return _train_locked(trainer, info, arguments)
-    finally:
-        lock.release()
+    return train_under_lock(
+        trainer.config.logdir, lambda: _train_locked(trainer, info, arguments)
+    )
 
 
 def _train_locked(trainer, info, arguments):

@@ -36,8 +36,7 @@ from training.engines.jax.options import check_options
 from training.engines.jax.trainer import JaxTrainer
 from training.families import ConfigurationError
 from training.monitoring.event_writer import EventWriter
-from training.runtime.lock import RunLock
-from training.runtime.lock import RunLocked
+from training.runtime.lock import train_under_lock
 from training.runtime.run_checks import check_model
 from training.runtime.run_checks import with_model_defaults
 from training.runtime.run_checks import write_problem
@@ -136,20 +135,14 @@ class JaxRun:
     devices: Devices
 
     def train(self):
-        config = self.config
-        os.makedirs(config.logdir, exist_ok=True)
-        try:
-            lock = RunLock(config.logdir).acquire()
-        except RunLocked as locked:
-            print(f"error: {locked}", file=sys.stderr)
-            return 1
+        return train_under_lock(self.config.logdir, self._train_reporting_checkpoint_errors)
+
+    def _train_reporting_checkpoint_errors(self):
         try:
             return self._train_locked()
         except (CheckpointMismatch, CheckpointSaveError) as problem:
             print(f"error: {problem}", file=sys.stderr)
             return 1
-        finally:
-            lock.release()
 
     def _train_locked(self):
         config, logdir, chief = self.config, self.config.logdir, self.devices.is_chief
